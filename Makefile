@@ -1,0 +1,50 @@
+# Two commands matter: `make run` (serve the demo) and `make test` (everything CI checks).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app tt_platform
+PO := $(wildcard tt_platform/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: install run test test-sqlite test-postgres lint system-deps translations-update assets
+
+install: $(VENV)/.installed $(MO)
+
+$(VENV)/.installed: setup.cfg constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $@
+
+# Compiled catalogues are build products: rebuilt whenever their .po changes.
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
+
+run: install
+	TT_DEMO=$${TT_DEMO:-1} $(FLASK) bootstrap
+	TT_DEMO=$${TT_DEMO:-1} $(FLASK) run --host 127.0.0.1 --port 5000
+
+# Debian packages the tests need (PostgreSQL 15, Chromium, a CJK font); quick when already present.
+system-deps:
+	bash scripts/install-system-deps.sh
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install system-deps lint test-sqlite test-postgres
+
+test-sqlite: install
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+test-postgres: install
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 -p no:cacheprovider -m "not e2e"
+
+translations-update: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i messages.pot -d tt_platform/translations --no-fuzzy-matching --ignore-obsolete
+	rm -f messages.pot
+
+# Refresh vendored front-end files from the pinned npm packages (not needed to run or test).
+assets:
+	npm install --no-audit --no-fund
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js tt_platform/static/vendor/bootstrap/

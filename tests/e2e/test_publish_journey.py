@@ -1,0 +1,94 @@
+"""Register an enterprise → operator verifies it → it publishes a demand → operator approves → public list."""
+import datetime as dt
+
+import pytest
+
+from tt_platform import taxonomy
+from tt_platform.accounts import services
+from tt_platform.accounts.models import OrgKind
+from tt_platform.database import db
+
+pytestmark = pytest.mark.e2e
+
+OPERATOR_EMAIL, OPERATOR_PASSWORD = "operator@e2e.example.cn", "operator-password-1"
+
+
+@pytest.fixture
+def operator(live_app):
+    with live_app.app_context():
+        services.create_operator(
+            services.OrganisationData(name="市科技局", kind=OrgKind.OPERATOR, credit_code=taxonomy.make_uscc(4242),
+                                      region_code="330100", party_type="G", contact_name="运营",
+                                      contact_phone="0571-1", contact_email="ops@e2e.example.cn"),
+            services.PersonData(name="审核员", email=OPERATOR_EMAIL, password=OPERATOR_PASSWORD),
+        )
+        db.session.commit()
+
+
+def log_in(page, base, email, password):
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base}/dashboard")
+
+
+def test_enterprise_demand_reaches_the_public_list(browser, live_server, operator, artifacts):
+    base = live_server
+    csp_errors = []
+    enterprise = browser.new_context(locale="zh-CN").new_page()
+    enterprise.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+
+    # 1. an enterprise registers
+    enterprise.goto(f"{base}/register")
+    enterprise.select_option("#kind", "enterprise")
+    enterprise.fill("#org_name", "宁波海工新材料有限公司")
+    enterprise.fill("#credit_code", taxonomy.make_uscc(90210, "330200"))
+    enterprise.select_option("#region_code", "330200")
+    enterprise.select_option("#party_type", "E1")
+    enterprise.fill("#contact_name", "陈经理")
+    enterprise.fill("#contact_phone", "0574-87000000")
+    enterprise.fill("#contact_email", "chen@haigong.example")
+    enterprise.fill("#name", "陈经理")
+    enterprise.fill("#email", "chen@haigong.example")
+    enterprise.fill("#password", "haigong-password-1")
+    enterprise.fill("#confirm", "haigong-password-1")
+    enterprise.check("#accept_terms")
+    enterprise.click("form button[type=submit]")
+    enterprise.wait_for_url(f"{base}/dashboard")
+    assert "待认证" in enterprise.content()
+
+    # 2. the operator verifies it
+    ops = browser.new_context(locale="zh-CN").new_page()
+    log_in(ops, base, OPERATOR_EMAIL, OPERATOR_PASSWORD)
+    ops.goto(f"{base}/review/organisations")
+    row = ops.locator("tr", has_text="宁波海工新材料有限公司")
+    row.locator("button[value=verify]").click()
+    assert "已认证" in ops.content()
+
+    # 3. the enterprise publishes a demand and submits it for review
+    enterprise.goto(f"{base}/demands/new")
+    enterprise.fill("#title", "海洋平台钢结构防腐涂层寿命提升")
+    enterprise.fill("#summary", "寻求海洋环境下钢结构长效防腐涂层技术。")
+    enterprise.fill("#problem", "现有涂层在浪溅区 3 年即出现起泡剥落，维护成本高。")
+    enterprise.select_option("#field_code", "T05")
+    enterprise.fill("#keywords", "防腐涂层，海洋工程，浪溅区")
+    enterprise.fill("#budget_min", "80")
+    enterprise.fill("#budget_max", "150")
+    enterprise.check("input[name=cooperation_modes][value=joint_dev]")
+    enterprise.fill("#valid_until", (dt.date.today() + dt.timedelta(days=200)).isoformat())
+    enterprise.click("button[value=submit]")
+    enterprise.wait_for_url(f"{base}/demands/*")
+    assert "待审核" in enterprise.content()
+
+    # 4. the operator approves it
+    ops.goto(f"{base}/review/")
+    ops.locator("tr", has_text="海洋平台钢结构防腐涂层寿命提升").locator("button[value=approve]").click()
+    assert "已发布" in ops.content()
+
+    # 5. the public sees it in the list
+    public = browser.new_context(locale="zh-CN").new_page()
+    public.goto(f"{base}/demands/")
+    assert "海洋平台钢结构防腐涂层寿命提升" in public.content()
+    public.screenshot(path=str(artifacts / "journey-public-demand-list.png"), full_page=True)
+    assert csp_errors == []

@@ -1,0 +1,45 @@
+"""tt_platform: technology-transfer matchmaking platform (技术转移撮合平台)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, commands. Wiring only."""
+    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
+
+    from tt_platform.config import load_config
+
+    load_config(app, test_config)
+
+    from tt_platform import cli, errors, i18n, web
+    from tt_platform.database import db
+    from tt_platform.extensions import csrf, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from tt_platform.accounts.views import bp as accounts_bp
+    from tt_platform.achievements.views import bp as achievements_bp
+    from tt_platform.auth.views import bp as auth_bp
+    from tt_platform.demands.lists_views import bp as demand_lists_bp
+    from tt_platform.demands.views import bp as demands_bp
+    from tt_platform.main.views import bp as main_bp
+    from tt_platform.orgs.views import bp as orgs_bp
+    from tt_platform.review.views import bp as review_bp
+
+    for blueprint in (main_bp, auth_bp, accounts_bp, orgs_bp, demands_bp, demand_lists_bp, achievements_bp,
+                      review_bp):
+        app.register_blueprint(blueprint)
+    return app

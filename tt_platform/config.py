@@ -1,0 +1,113 @@
+"""Configuration: every key, its default and what it means, overridable by `TT_`-prefixed variables.
+
+`TT_DATABASE_URL=postgresql+psycopg://…` sets `DATABASE_URL`, and so on: Flask's
+`from_prefixed_env("TT")` strips the prefix and parses JSON-looking values (`TT_DEMO=0` → 0).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DEFAULTS: dict[str, Any] = {
+    #: Signs sessions, CSRF and e-mail tokens. Set it in production; if missing, a random key is
+    #: generated once and kept in the instance folder so that `make run` works out of the box.
+    "SECRET_KEY": None,
+    #: SQLAlchemy URL. Default: SQLite file `instance/tt_platform.db` (WAL mode).
+    #: Production: `postgresql+psycopg://user:pass@host/db`.
+    "DATABASE_URL": None,
+    #: `embedded` (in-process engine, index in SEARCH_INDEX_DIR) or `elasticsearch`.
+    "SEARCH_BACKEND": "embedded",
+    #: Directory of the embedded search index. Default: `instance/search-index`.
+    "SEARCH_INDEX_DIR": None,
+    #: Elasticsearch 8.x cluster URL for SEARCH_BACKEND=elasticsearch.
+    "ELASTICSEARCH_URL": "http://127.0.0.1:9200",
+    #: Load the demo data set when the database has no organisations yet (`flask bootstrap`).
+    "DEMO": False,
+    #: `console` (log the message), `smtp`, or `memory` (kept in app.extensions; used by tests).
+    "MAIL_BACKEND": "console",
+    "MAIL_SERVER": "localhost",  #: SMTP host.
+    "MAIL_PORT": 25,  #: SMTP port.
+    "MAIL_USERNAME": None,  #: SMTP user (optional).
+    "MAIL_PASSWORD": None,  #: SMTP password (optional).
+    "MAIL_USE_TLS": False,  #: STARTTLS after connecting.
+    "MAIL_SENDER": "noreply@tt-platform.local",  #: From: address.
+    #: Send session cookies over HTTPS only. Browsers keep Secure cookies on http://127.0.0.1 too.
+    "SESSION_COOKIE_SECURE": True,
+    #: Redirect http → https (behind a TLS-terminating proxy set this and PREFERRED_URL_SCHEME).
+    "FORCE_HTTPS": False,
+    #: Argon2id cost parameters (OWASP defaults; tests lower them).
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_COST": 65536,
+    "ARGON2_PARALLELISM": 4,
+    #: Failed-login throttle per client address (Flask-Limiter syntax).
+    "LOGIN_RATE_LIMIT": "10/minute;50/hour",
+    #: Storage for rate-limit counters; `memory://` for one process, `redis://…` for several.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    #: Switch the rate limiter off (tests do, except the tests of the limiter itself).
+    "RATELIMIT_ENABLED": True,
+    #: Largest request body accepted, bytes (uploads included). Larger requests get 413.
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    #: Largest non-file form body, bytes.
+    "MAX_FORM_MEMORY_SIZE": 500_000,
+    #: UI language when the user has not chosen one: `zh_CN` or `en`.
+    "DEFAULT_LOCALE": "zh_CN",
+    #: Listings per page on browse pages.
+    "PER_PAGE": 20,
+    #: Lifetime of password-reset and invitation links, seconds.
+    "TOKEN_MAX_AGE": 3 * 24 * 3600,
+}
+
+SUPPORTED_LOCALES = ("zh_CN", "en")
+
+
+def load_config(app, overrides: dict[str, Any] | None) -> None:
+    """Apply DEFAULTS, then TT_* variables, then explicit overrides; derive the dependent keys."""
+    app.config.update({k: v for k, v in DEFAULTS.items()})
+    app.config.from_prefixed_env("TT")
+    if overrides:
+        app.config.update(overrides)
+    cfg = app.config
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not cfg.get("DATABASE_URL"):
+        cfg["DATABASE_URL"] = f"sqlite:///{instance / 'tt_platform.db'}"
+    cfg.setdefault("SQLALCHEMY_DATABASE_URI", cfg["DATABASE_URL"])
+    if overrides and "SQLALCHEMY_DATABASE_URI" not in overrides:
+        cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
+    if not cfg.get("SEARCH_INDEX_DIR"):
+        cfg["SEARCH_INDEX_DIR"] = str(instance / "search-index")
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _instance_secret(instance)
+    cfg["BABEL_DEFAULT_LOCALE"] = cfg["DEFAULT_LOCALE"]
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
+    cfg["REMEMBER_COOKIE_HTTPONLY"] = True
+    validate_config(cfg)
+
+
+def validate_config(cfg) -> None:
+    """Stop start-up on values that cannot work, with a message naming the variable."""
+    if cfg["SEARCH_BACKEND"] not in ("embedded", "elasticsearch"):
+        raise RuntimeError("TT_SEARCH_BACKEND must be 'embedded' or 'elasticsearch'")
+    if cfg["MAIL_BACKEND"] not in ("console", "smtp", "memory"):
+        raise RuntimeError("TT_MAIL_BACKEND must be 'console', 'smtp' or 'memory'")
+    if cfg["DEFAULT_LOCALE"] not in SUPPORTED_LOCALES:
+        raise RuntimeError(f"TT_DEFAULT_LOCALE must be one of {SUPPORTED_LOCALES}")
+
+
+def _instance_secret(instance: Path) -> str:
+    # A generated key kept on disk survives restarts (sessions stay valid) without being committed.
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    os.chmod(path, 0o600)
+    log.warning("TT_SECRET_KEY is not set; generated one in %s", path)
+    return key

@@ -1,0 +1,119 @@
+"""Demand lists (需求清单): public index and pages; operators create them and add demands."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import BooleanField, DateField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from tt_platform.database import db
+from tt_platform.demands import services
+from tt_platform.demands.models import Demand, DemandList
+from tt_platform.forms import BaseForm, RegionField, length, required
+from tt_platform.listings import services as listings
+from tt_platform.listings.views import current_user_is_operator, flash_form_errors
+from tt_platform.security import OPERATOR, PUBLIC, permission
+
+bp = Blueprint("demand_lists", __name__, url_prefix="/demand-lists")
+
+
+class DemandListForm(BaseForm):
+    name = StringField(_l("Name of the list"), validators=[required(), length(200, 2)])
+    source = StringField(_l("Collected from (park, zone or bureau)"), validators=[required(), length(200)])
+    region_code = RegionField(_l("Region"))
+    issued_on = DateField(_l("Issued on"), validators=[required()])
+    deadline = DateField(_l("Solutions accepted until"), validators=[Optional()])
+    description = TextAreaField(_l("Description"), validators=[Optional(), length(5000)])
+    is_published = BooleanField(_l("Published (visible to everyone)"))
+
+
+def _get(list_id: int) -> DemandList:
+    demand_list = db.session.get(DemandList, list_id)
+    if demand_list is None or not (demand_list.is_published or current_user_is_operator()):
+        abort(404)
+    return demand_list
+
+
+@bp.route("/")
+@permission(PUBLIC)
+def index():
+    lists = services.all_lists() if current_user_is_operator() else services.published_lists()
+    return render_template("demand_lists/index.html", lists=lists)
+
+
+@bp.route("/<int:list_id>")
+@permission(PUBLIC)
+def detail(list_id: int):
+    demand_list = _get(list_id)
+    visible = [d for d in demand_list.demands if listings.can_view(current_user, d)]
+    return render_template("demand_lists/detail.html", demand_list=demand_list, demands=visible)
+
+
+def _save(form: DemandListForm, demand_list: DemandList | None):
+    data = services.DemandListData(
+        name=form.name.data, source=form.source.data, region_code=form.region_code.data,
+        issued_on=form.issued_on.data, deadline=form.deadline.data, description=form.description.data or "",
+        is_published=form.is_published.data,
+    )
+    return services.save_demand_list(current_user, data, demand_list)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission(OPERATOR)
+def create():
+    form = DemandListForm()
+    if form.validate_on_submit():
+        try:
+            demand_list = _save(form, None)
+        except services.DemandError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("demand_lists.detail", list_id=demand_list.id))
+    flash_form_errors(form)
+    return render_template("demand_lists/form.html", form=form, demand_list=None)
+
+
+@bp.route("/<int:list_id>/edit", methods=["GET", "POST"])
+@permission(OPERATOR)
+def edit(list_id: int):
+    demand_list = _get(list_id)
+    form = DemandListForm(obj=demand_list)
+    if form.validate_on_submit():
+        try:
+            _save(form, demand_list)
+        except services.DemandError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("demand_lists.detail", list_id=demand_list.id))
+    flash_form_errors(form)
+    return render_template("demand_lists/form.html", form=form, demand_list=demand_list)
+
+
+@bp.route("/items", methods=["POST"])
+@permission(OPERATOR)
+def change_demands():
+    """Add (action=add) or remove (action=remove) one demand; posted from the demand or list page."""
+    try:
+        demand_list = _get(int(request.form.get("list_id", "")))
+        demand = db.session.get(Demand, int(request.form.get("demand_id", "")))
+    except ValueError:
+        abort(404)
+    if demand is None:
+        abort(404)
+    try:
+        if request.form.get("action") == "remove":
+            services.remove_from_list(current_user, demand_list, demand)
+        else:
+            services.add_to_list(current_user, demand_list, demand)
+    except services.DemandError as exc:
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("Saved."), "success")
+    return redirect(url_for("demand_lists.detail", list_id=demand_list.id))

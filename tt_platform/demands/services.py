@@ -1,0 +1,171 @@
+"""Publishing and changing demands and demand lists. Services flush, never commit."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from tt_platform import taxonomy
+from tt_platform.accounts.models import Role, User
+from tt_platform.audit import models as audit
+from tt_platform.database import db
+from tt_platform.demands.models import Demand, DemandList
+from tt_platform.listings import services as listings
+from tt_platform.listings.models import ListingStatus
+from tt_platform.security import NotAllowed
+
+
+class DemandError(Exception):
+    """A user-facing reason the demand cannot be saved."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemandData:
+    title: str
+    summary: str
+    problem: str
+    field_code: str
+    region_code: str
+    cooperation_modes: list[str]
+    valid_until: dt.date | None
+    contact_name: str
+    contact_phone: str
+    contact_email: str | None = None
+    current_situation: str = ""
+    target_indicators: str = ""
+    keywords: str = ""
+    industry_section: str | None = None
+    industry_division: str | None = None
+    budget_min: Decimal | None = None
+    budget_max: Decimal | None = None
+    budget_negotiable: bool = False
+    required_trl: int | None = None
+    is_challenge: bool = False
+    bounty: Decimal | None = None
+
+
+def _check(data: DemandData) -> None:
+    """Rules the form also checks, re-checked here because the API and importers call services too."""
+    if data.field_code not in taxonomy.fields():
+        raise DemandError(_("Unknown technology field."))
+    if data.region_code not in taxonomy.regions():
+        raise DemandError(_("Unknown region code."))
+    if not data.cooperation_modes or any(m not in taxonomy.COOPERATION_MODES for m in data.cooperation_modes):
+        raise DemandError(_("Choose at least one cooperation mode from the list."))
+    if data.industry_section and data.industry_section not in taxonomy.industry_sections():
+        raise DemandError(_("Unknown industry code."))
+    if data.industry_division and (
+        taxonomy.industry_divisions().get(data.industry_division, ("", None))[1] != data.industry_section
+    ):
+        raise DemandError(_("Unknown industry code."))
+    if data.required_trl is not None and not 1 <= data.required_trl <= 9:
+        raise DemandError(_("TRL must be between 1 and 9."))
+    if data.budget_min is not None and data.budget_max is not None and data.budget_min > data.budget_max:
+        raise DemandError(_("The upper budget must not be below the lower budget."))
+    if data.budget_min is None and data.budget_max is None and not data.budget_negotiable:
+        raise DemandError(_("Give a budget or tick “negotiable”."))
+    if data.is_challenge and not data.bounty:
+        raise DemandError(_("A challenge needs a bounty."))
+    if not data.title.strip() or not data.summary.strip() or not data.problem.strip():
+        raise DemandError(_("Title, summary and problem are required."))
+
+
+def _apply(demand: Demand, data: DemandData) -> list[str]:
+    changed = []
+    for f in dataclasses.fields(data):
+        value = getattr(data, f.name)
+        if f.name == "cooperation_modes":
+            value = [m for m in taxonomy.COOPERATION_MODES if m in value]  # canonical order
+        if f.name == "bounty" and not data.is_challenge:
+            value = None
+        if getattr(demand, f.name) != value:
+            setattr(demand, f.name, value)
+            changed.append(f.name)
+    return changed
+
+
+def create_demand(user: User, data: DemandData, *, submit: bool = False) -> Demand:
+    """An enterprise member drafts a demand for their organisation (and optionally submits it)."""
+    membership = listings.publishing_membership(user, Role.ENTERPRISE, _("Only enterprise members publish demands."))
+    _check(data)
+    demand = Demand(organisation_id=membership.organisation_id, created_by_id=user.id, status=ListingStatus.DRAFT)
+    _apply(demand, data)
+    db.session.add(demand)
+    listings.record_created(demand, user)
+    if submit:
+        listings.submit(demand, user)
+    return demand
+
+
+def update_demand(user: User, demand: Demand, data: DemandData) -> list[str]:
+    listings.require_owner(user, demand, Role.ENTERPRISE)
+    _check(data)
+    changed = _apply(demand, data)
+    if changed:
+        listings.record_edited(demand, user, changed)
+    return changed
+
+
+# --- demand lists (需求清单) ---------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class DemandListData:
+    name: str
+    source: str
+    region_code: str
+    issued_on: dt.date
+    description: str = ""
+    deadline: dt.date | None = None
+    is_published: bool = False
+
+
+def _require_operator(user: User) -> None:
+    if not user.is_operator:
+        raise NotAllowed(_("Only operators manage demand lists."))
+
+
+def save_demand_list(user: User, data: DemandListData, demand_list: DemandList | None = None) -> DemandList:
+    _require_operator(user)
+    if data.region_code not in taxonomy.regions():
+        raise DemandError(_("Unknown region code."))
+    if data.deadline is not None and data.deadline < data.issued_on:
+        raise DemandError(_("The deadline must not be before the issue date."))
+    if demand_list is None:
+        org = next(m.organisation for m in user.memberships if m.role is Role.OPERATOR)
+        demand_list = DemandList(organisation_id=org.id, created_by_id=user.id)
+        db.session.add(demand_list)
+    for f in dataclasses.fields(data):
+        setattr(demand_list, f.name, getattr(data, f.name))
+    db.session.flush()  # id for the audit row
+    audit.record(user, "demand_list", demand_list.id, "saved")
+    return demand_list
+
+
+def add_to_list(user: User, demand_list: DemandList, demand: Demand) -> None:
+    _require_operator(user)
+    if demand.status not in (ListingStatus.PUBLISHED, ListingStatus.NEGOTIATING, ListingStatus.SOLVED):
+        raise DemandError(_("Only published demands can be added to a list."))
+    if demand not in demand_list.demands:
+        demand_list.demands.append(demand)
+        audit.record(user, "demand_list", demand_list.id, "demand_added", data={"demand_id": demand.id})
+
+
+def remove_from_list(user: User, demand_list: DemandList, demand: Demand) -> None:
+    _require_operator(user)
+    if demand in demand_list.demands:
+        demand_list.demands.remove(demand)
+        audit.record(user, "demand_list", demand_list.id, "demand_removed", data={"demand_id": demand.id})
+
+
+def published_lists():
+    return db.session.scalars(
+        sa.select(DemandList).where(DemandList.is_published.is_(True)).order_by(DemandList.issued_on.desc())
+    ).all()
+
+
+def all_lists():
+    return db.session.scalars(sa.select(DemandList).order_by(DemandList.issued_on.desc())).all()

@@ -1,0 +1,64 @@
+"""Error pages (HTML or JSON), and domain exceptions mapped to HTTP status codes."""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import g, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from tt_platform.security import NotAllowed, NotFound
+
+log = logging.getLogger(__name__)
+
+
+def _messages():
+    return {
+        400: _("The request could not be understood."),
+        403: _("You do not have permission to do this."),
+        404: _("The page you asked for does not exist or is not visible to you."),
+        405: _("This action is not allowed here."),
+        413: _("The upload or form is too large."),
+        429: _("Too many attempts. Please wait a moment and try again."),
+        500: _("Something went wrong on our side. The error has been logged."),
+    }
+
+
+def render_error(code: int, message: str | None = None):
+    message = message or _messages().get(code, _("The request could not be completed."))
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=message, status=code), code
+    return render_template("errors/error.html", code=code, message=message, request_id=g.get("request_id")), code
+
+
+def init_app(app) -> None:
+    @app.before_request
+    def assign_request_id():
+        g.request_id = uuid.uuid4().hex[:12]
+
+    @app.errorhandler(NotAllowed)
+    def not_allowed(exc):
+        log.info("403 for %s on %s", getattr(g, "user_id", None), request.path)
+        return render_error(403, str(exc) or None)
+
+    @app.errorhandler(NotFound)
+    def not_found(exc):
+        return render_error(404)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_error(
+            400, _("The form expired or was sent from elsewhere. Please reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        return render_error(exc.code or 500)
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        # Flask passes unhandled exceptions here (outside testing); the session is rolled back
+        # at teardown, so a failed request leaves no half-written rows.
+        log.error("unhandled error (request %s)", g.get("request_id"), exc_info=getattr(exc, "original_exception", exc))
+        return render_error(500)

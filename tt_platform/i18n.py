@@ -1,0 +1,90 @@
+"""Locale selection (zh_CN by default, en second) and Jinja helpers for code-list labels."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import session
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from tt_platform import taxonomy
+from tt_platform.accounts.models import OrgKind, Verification
+from tt_platform.config import SUPPORTED_LOCALES
+from tt_platform.extensions import babel
+from tt_platform.listings.models import PUBLIC_STATES, ListingStatus
+
+
+def select_locale() -> str:
+    chosen = session.get("locale")
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in SUPPORTED_LOCALES:
+        return current_user.locale
+    from flask import current_app
+
+    return current_app.config["DEFAULT_LOCALE"]
+
+
+def locale_code() -> str:
+    """'zh_CN' or 'en' (Babel itself renders zh_CN as zh_Hans_CN)."""
+    current = get_locale()
+    return "en" if current is not None and current.language == "en" else "zh_CN"
+
+
+ACTION_LABELS = {
+    "created": _l("Created"), "updated": _l("Edited"), "submitted": _l("Submitted for review"),
+    "approved": _l("Approved"), "returned": _l("Returned for changes"), "rejected": _l("Rejected"),
+    "status": _l("Status changed"), "expired": _l("Expired"),
+}
+
+
+def wan(amount, places: int = 2) -> str:
+    """An exact amount in 万元, two decimals: 1234.5 → '1,234.50 万元'."""
+    if amount is None:
+        return ""
+    return f"{Decimal(amount):,.{places}f} 万元"
+
+
+def wan_number(amount) -> str:
+    return f"{Decimal(amount):,.2f}" if amount is not None else ""
+
+
+def init_app(app) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["wan"] = wan
+    app.jinja_env.filters["wan_number"] = wan_number
+
+    # Globals rather than a context processor: imported macros see globals, not the render context.
+    app.jinja_env.globals.update(
+        field_label=lambda code: taxonomy.field_label(code, locale_code()),
+        region_label=taxonomy.region_label,
+        trl_label=lambda level: taxonomy.trl_label(level, locale_code()),
+        mode_label=lambda code: taxonomy.mode_label(code, locale_code()),
+        maturity_label=lambda code: taxonomy.maturity_steps().get(code, ("", ""))[0],
+        party_type_label=lambda code: taxonomy.party_types().get(code, ("", None))[0],
+        industry_label=taxonomy.industry_label,
+        ip_type_label=lambda code: taxonomy.IP_TYPES.get(code, code),
+        ip_status_label=lambda code: str(taxonomy.IP_STATUSES.get(code, code)),
+        action_label=lambda action: str(ACTION_LABELS.get(action, action)),
+        status_label=_status_label,
+        field_choices=list(taxonomy.fields().items()),
+        province_choices=taxonomy.province_choices(),
+        mode_codes=list(taxonomy.COOPERATION_MODES),
+        org_kinds=[k for k in OrgKind if k is not OrgKind.OPERATOR],
+        public_statuses=PUBLIC_STATES,
+    )
+
+    @app.context_processor
+    def current_locale():
+        return {"locale": locale_code()}
+
+
+def _status_label(value: str) -> str:
+    try:
+        return ListingStatus(value).label
+    except ValueError:
+        try:
+            return Verification(value).label
+        except ValueError:
+            return value

@@ -1,0 +1,169 @@
+"""Visibility and lifecycle rules shared by demands and results. Services flush, never commit."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from tt_platform.accounts.models import Role, User
+from tt_platform.audit import models as audit
+from tt_platform.database import db, utcnow
+from tt_platform.indexing import outbox
+from tt_platform.listings.models import LIVE_STATES, PUBLIC_STATES, ListingStatus, today
+from tt_platform.security import NotAllowed, NotFound
+
+
+class InvalidTransition(Exception):
+    """The requested state change is not possible from the listing's current state."""
+
+
+def _user(user) -> User | None:
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def is_owner(user, listing) -> bool:
+    """A member of the organisation that published the listing."""
+    user = _user(user)
+    return user is not None and any(m.organisation_id == listing.organisation_id for m in user.memberships)
+
+
+def can_view(user, listing) -> bool:
+    """The public sees public states that have not expired; owners and operators see everything."""
+    if listing.effective_status in PUBLIC_STATES:
+        return True
+    user = _user(user)
+    return user is not None and (user.is_operator or is_owner(user, listing))
+
+
+def can_view_details(user, listing) -> bool:
+    """Details and contact: owners, operators, and members of verified organisations (brokers included)."""
+    user = _user(user)
+    if user is None or not can_view(user, listing):
+        return False
+    return user.is_operator or is_owner(user, listing) or any(m.organisation.is_verified for m in user.memberships)
+
+
+def get_visible(model, listing_id: int, user):
+    """Load a listing the user may see, else NotFound (hidden listings are not revealed)."""
+    listing = db.session.get(model, listing_id)
+    if listing is None or not can_view(user, listing):
+        raise NotFound()
+    return listing
+
+
+def require_owner(user, listing, role: Role) -> None:
+    """Only members of the owning organisation with the publishing role may change a listing."""
+    user = _user(user)
+    if user is None or not any(
+        m.organisation_id == listing.organisation_id and m.role is role for m in user.memberships
+    ):
+        raise NotAllowed(_("Only the organisation that published this listing may change it."))
+
+
+def publishing_membership(user, role: Role, message: str):
+    """The membership through which `user` publishes listings of `role`, or NotAllowed."""
+    user = _user(user)
+    for m in user.memberships if user else ():
+        if m.role is role:
+            return m
+    raise NotAllowed(message)
+
+
+def _set_status(listing, actor: User | None, new: ListingStatus, action: str, note: str | None = None,
+                data: dict | None = None) -> None:
+    old = listing.status
+    listing.status = new
+    audit.record(actor, listing.entity_type, listing.id, action, from_status=old.value, to_status=new.value,
+                 note=note, data=data)
+    outbox.enqueue(listing.entity_type, listing.id)
+
+
+def record_created(listing, actor: User) -> None:
+    db.session.flush()  # assigns listing.id for the audit and outbox rows
+    audit.record(actor, listing.entity_type, listing.id, "created", to_status=listing.status.value)
+    outbox.enqueue(listing.entity_type, listing.id)
+
+
+def record_edited(listing, actor: User, changed: list[str]) -> None:
+    """An edit of a published listing sends it back to review; every edit is in the trail."""
+    if listing.status in (ListingStatus.REJECTED, ListingStatus.CLOSED, ListingStatus.SOLVED):
+        raise InvalidTransition(_("This listing can no longer be edited."))
+    if listing.status in LIVE_STATES or listing.status is ListingStatus.EXPIRED:
+        _set_status(listing, actor, ListingStatus.PENDING, "updated", note=_("Edited after publication"),
+                    data={"fields": changed})
+    else:
+        audit.record(actor, listing.entity_type, listing.id, "updated", data={"fields": changed})
+        outbox.enqueue(listing.entity_type, listing.id)
+
+
+def submit(listing, actor: User) -> None:
+    """Owner sends a draft or a returned listing to review."""
+    if listing.status not in (ListingStatus.DRAFT, ListingStatus.RETURNED):
+        raise InvalidTransition(_("Only drafts and returned listings can be submitted for review."))
+    if listing.valid_until is not None and listing.valid_until < today():
+        raise InvalidTransition(_("The validity date has passed; change it before submitting."))
+    _set_status(listing, actor, ListingStatus.PENDING, "submitted")
+
+
+#: Status changes an owner may make: target → allowed sources.
+OWNER_TRANSITIONS = {
+    ListingStatus.NEGOTIATING: (ListingStatus.PUBLISHED,),
+    ListingStatus.PUBLISHED: (ListingStatus.NEGOTIATING,),
+    ListingStatus.SOLVED: (ListingStatus.PUBLISHED, ListingStatus.NEGOTIATING),
+    ListingStatus.CLOSED: (ListingStatus.DRAFT, ListingStatus.PENDING, ListingStatus.RETURNED,
+                           ListingStatus.PUBLISHED, ListingStatus.NEGOTIATING, ListingStatus.EXPIRED),
+}
+
+
+def owner_transitions(listing) -> list[ListingStatus]:
+    current = listing.effective_status
+    return [target for target, sources in OWNER_TRANSITIONS.items() if current in sources]
+
+
+def change_status(listing, actor: User, target: ListingStatus) -> None:
+    if target not in owner_transitions(listing):
+        raise InvalidTransition(_("This status change is not possible."))
+    if target is ListingStatus.PUBLISHED and listing.effective_status is ListingStatus.EXPIRED:
+        raise InvalidTransition(_("The validity date has passed; change it before submitting."))
+    _set_status(listing, actor, target, "status")
+
+
+def review(listing, operator: User, decision: str, reason: str | None) -> None:
+    """Operator decides a pending listing: approve, return (with reason) or reject (with reason)."""
+    if not operator.is_operator:
+        raise NotAllowed(_("Only operators review listings."))
+    if listing.status is not ListingStatus.PENDING:
+        raise InvalidTransition(_("Only listings pending review can be reviewed."))
+    reason = (reason or "").strip() or None
+    if decision == "approve":
+        if not listing.organisation.is_verified:
+            raise InvalidTransition(_("Verify the organisation before publishing its listings."))
+        listing.review_note = None
+        if listing.published_at is None:
+            listing.published_at = utcnow()
+        _set_status(listing, operator, ListingStatus.PUBLISHED, "approved", note=reason)
+    elif decision in ("return", "reject"):
+        if not reason:
+            raise InvalidTransition(_("Please give the owner a reason."))
+        listing.review_note = reason
+        target = ListingStatus.RETURNED if decision == "return" else ListingStatus.REJECTED
+        _set_status(listing, operator, target, "returned" if decision == "return" else "rejected", note=reason)
+    else:
+        raise InvalidTransition(_("Unknown review decision."))
+
+
+def expire_due(model) -> int:
+    """Persist the expiry of live listings past their validity date (idempotent; for cron)."""
+    due = db.session.scalars(
+        sa.select(model).where(model.status.in_(LIVE_STATES), model.valid_until < today())
+    ).all()
+    for listing in due:
+        _set_status(listing, None, ListingStatus.EXPIRED, "expired")
+    return len(due)
+
+
+def public_filter(model):
+    """SQL condition for listings the public may see today."""
+    return sa.and_(
+        model.status.in_(PUBLIC_STATES),
+        sa.or_(model.valid_until.is_(None), model.valid_until >= today(), model.status == ListingStatus.SOLVED),
+    )

@@ -1,0 +1,72 @@
+"""View helpers that demands and results share: browsing, detail, submit and status changes."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tt_platform.accounts.models import Role
+from tt_platform.audit.models import trail
+from tt_platform.database import db
+from tt_platform.listings import browse
+from tt_platform.listings import services as listings
+from tt_platform.listings.models import ListingStatus
+
+
+def browse_page(model, template: str, *, amount_low, amount_high, trl_column, extra_where=None):
+    params = browse.parse(request.args)
+    stmt = sa.select(model)
+    if extra_where is not None:
+        stmt = stmt.where(extra_where(params))
+    stmt = browse.apply(stmt, model, params, amount_low=amount_low, amount_high=amount_high,
+                        trl_column=trl_column, public_condition=listings.public_filter(model))
+    page = db.paginate(stmt, page=params.page, per_page=current_app.config["PER_PAGE"], error_out=False,
+                       max_per_page=100)
+    return render_template(template, page=page, params=params)
+
+
+def detail_page(model, listing_id: int, template: str, **context):
+    listing = listings.get_visible(model, listing_id, current_user)
+    owner = listings.is_owner(current_user, listing)
+    history = trail(listing.entity_type, listing.id) if owner or current_user_is_operator() else []
+    return render_template(
+        template, listing=listing, owner=owner, details=listings.can_view_details(current_user, listing),
+        history=history, transitions=listings.owner_transitions(listing) if owner else [], **context,
+    )
+
+
+def current_user_is_operator() -> bool:
+    return current_user.is_authenticated and current_user.is_operator
+
+
+def submit_action(model, listing_id: int, role: Role, endpoint: str):
+    listing = listings.get_visible(model, listing_id, current_user)
+    listings.require_owner(current_user, listing, role)
+    try:
+        listings.submit(listing, current_user)
+    except listings.InvalidTransition as exc:
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("Submitted for review. An operator will look at it shortly."), "success")
+    return redirect(url_for(endpoint, listing_id=listing.id))
+
+
+def status_action(model, listing_id: int, role: Role, endpoint: str):
+    listing = listings.get_visible(model, listing_id, current_user)
+    listings.require_owner(current_user, listing, role)
+    try:
+        target = ListingStatus(request.form.get("status", ""))
+        listings.change_status(listing, current_user, target)
+    except (ValueError, listings.InvalidTransition):
+        flash(_("This status change is not possible."), "danger")
+    else:
+        db.session.commit()
+        flash(_("Status changed to “%(status)s”.", status=target.label), "success")
+    return redirect(url_for(endpoint, listing_id=listing.id))
+
+
+def flash_form_errors(form) -> None:
+    if form.errors:
+        flash(_("Please correct the highlighted fields."), "danger")

@@ -1,0 +1,67 @@
+"""Request-level wiring: security headers, sessions, user loading, template helpers."""
+from __future__ import annotations
+
+from flask import g
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
+from flask_login import current_user
+
+from tt_platform.database import db
+from tt_platform.extensions import login_manager, talisman
+
+CSP = {
+    "default-src": "'self'",
+    "img-src": "'self' data:",
+    "style-src": "'self'",
+    "script-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def init_app(app) -> None:
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        content_security_policy=CSP,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        strict_transport_security=app.config["FORCE_HTTPS"],
+    )
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+
+    @app.before_request
+    def remember_user_id():
+        # Resolve the user from this request's session cookie: when a request runs inside an
+        # already-active app context (Flask's test client does that), `g` would carry the last one's.
+        g.pop("_login_user", None)
+        refresh()  # the same for Flask-Babel's cached locale
+        g.user_id = current_user.get_id() if current_user.is_authenticated else None
+
+    @app.after_request
+    def no_store_for_logged_in(response):
+        # Pages rendered for a logged-in user may carry contact details: keep them out of caches.
+        if current_user.is_authenticated and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from tt_platform.accounts.models import User
+
+    try:
+        raw_id, version = user_id.split(":", 1)
+        user = db.session.get(User, int(raw_id))
+    except (ValueError, TypeError):
+        return None
+    if user is None or str(user.session_version) != version or not user.active:
+        return None
+    return user
