@@ -16,13 +16,15 @@ from tt_platform.listings.models import PUBLIC_STATES, ListingStatus
 
 
 def select_locale() -> str:
+    from flask import current_app, has_request_context
+
+    if not has_request_context():  # CLI commands and background work speak the default language
+        return current_app.config["DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in SUPPORTED_LOCALES:
         return chosen
     if current_user and current_user.is_authenticated and current_user.locale in SUPPORTED_LOCALES:
         return current_user.locale
-    from flask import current_app
-
     return current_app.config["DEFAULT_LOCALE"]
 
 

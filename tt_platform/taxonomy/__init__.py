@@ -47,12 +47,12 @@ def region_label(code: str | None) -> str:
     region = table.get(code)
     if region is None:
         return code
-    names = [region.name]
-    parent = table.get(region.parent_code or "")
-    while parent is not None:
-        if parent.name not in ("市辖区", "县"):
-            names.insert(0, parent.name)
-        parent = table.get(parent.parent_code or "")
+    names = []
+    while region is not None:
+        # NBS placeholders (上海市 › 市辖区) add nothing for a reader
+        if region.name not in ("市辖区", "县"):
+            names.insert(0, region.name)
+        region = table.get(region.parent_code or "")
     return " ".join(names)
 
 

@@ -1,0 +1,58 @@
+import sqlalchemy as sa
+
+from tt_platform.accounts.models import Organisation, OrgKind, Role, User
+from tt_platform.achievements.models import Achievement
+from tt_platform.demands.models import Demand, DemandList
+from tt_platform.demo import loader
+from tt_platform.listings.models import ListingStatus
+from tt_platform.taxonomy import fields
+
+
+def scalar(stmt):
+    from tt_platform.database import db
+
+    return db.session.scalar(stmt)
+
+
+def test_demo_load_and_remove(db, login):
+    counts = loader.load(echo=lambda _msg: None)
+    expected_results = sum(1 for r in loader.csl_records() if r["category"] in loader.RESULT_CATEGORIES)
+    assert counts["results"] == expected_results == 1469
+    assert counts["demands"] >= 60
+
+    # every kind of organisation and every role is present
+    kinds = set(db.session.scalars(sa.select(Organisation.kind).distinct()))
+    assert kinds == set(OrgKind)
+    roles = {m.role for u in db.session.scalars(sa.select(User)) for m in u.memberships}
+    assert roles == set(Role)
+
+    # results keep the CSL id, are labelled demo, and name their source
+    result = db.session.scalar(sa.select(Achievement).where(Achievement.external_ref == "csl-dev-0000"))
+    assert result.is_demo and "CSL csl-dev-0000" in result.source_note
+    assert result.field_code == "T02"  # 兵器科学与技术 → 航空航天 (see the discipline map)
+    assert scalar(sa.select(sa.func.count()).where(Achievement.external_ref.is_(None))) == 0
+
+    # demands cover all 11 fields; most are published, some wait for review
+    demand_fields = set(db.session.scalars(sa.select(Demand.field_code).distinct()))
+    assert demand_fields == set(fields())
+    statuses = set(db.session.scalars(sa.select(Demand.status).distinct()))
+    assert {ListingStatus.PUBLISHED, ListingStatus.PENDING, ListingStatus.RETURNED} <= statuses
+    assert scalar(sa.select(sa.func.count()).where(Demand.is_challenge.is_(True))) >= 1
+    demand_list = db.session.scalar(sa.select(DemandList))
+    assert demand_list.is_published and len(demand_list.demands) > 10
+
+    # the demo accounts work with the printed password
+    client = login(db.session.scalar(sa.select(User).where(User.email == "enterprise@demo.example.cn")))
+    assert client.get("/dashboard").status_code == 200
+
+    removed = loader.remove()
+    assert removed == counts["organisations"]
+    assert scalar(sa.select(sa.func.count()).select_from(Achievement)) == 0
+    assert scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_discipline_map_covers_the_corpus():
+    mapping = loader.discipline_fields()
+    disciplines = {record["discipline"] for record in loader.csl_records()}
+    assert disciplines <= set(mapping)
+    assert set(mapping.values()) <= set(fields())
