@@ -6,6 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tt_platform.accounts.models import Role
 from tt_platform.database import db
 from tt_platform.listings.models import ListingMixin
 
@@ -15,6 +16,8 @@ ENTITY = "achievement"
 class Achievement(ListingMixin, db.Model):
     __tablename__ = "achievement"
     entity_type = ENTITY
+    #: Only members with this role, of the owning organisation, change the listing.
+    publisher_role = Role.RESEARCH
 
     #: 成果详细介绍 (technical content, advantages, application prospects); restricted like contacts.
     description: Mapped[str] = mapped_column(sa.Text)

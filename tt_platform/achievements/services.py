@@ -106,7 +106,7 @@ def create_achievement(user: User, data: AchievementData, *, submit: bool = Fals
 
 
 def update_achievement(user: User, achievement: Achievement, data: AchievementData) -> list[str]:
-    listings.require_owner(user, achievement, Role.RESEARCH)
+    listings.require_owner(user, achievement)  # before anything is touched
     _check(data)
     changed = _apply(achievement, data)
     if changed:

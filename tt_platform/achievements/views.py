@@ -87,7 +87,7 @@ def create():
 @permission(LOGIN)
 def edit(listing_id: int):
     result = listings.get_visible(Achievement, listing_id, current_user)
-    listings.require_owner(current_user, result, Role.RESEARCH)
+    listings.require_owner(current_user, result)
     form = AchievementForm(obj=result)
     if request.method == "GET":
         form.trl.data = str(result.trl) if result.trl else ""
@@ -109,10 +109,10 @@ def edit(listing_id: int):
 @bp.route("/<int:listing_id>/submit", methods=["POST"])
 @permission(LOGIN)
 def submit(listing_id: int):
-    return common.submit_action(Achievement, listing_id, Role.RESEARCH, "achievements.detail")
+    return common.submit_action(Achievement, listing_id, "achievements.detail")
 
 
 @bp.route("/<int:listing_id>/status", methods=["POST"])
 @permission(LOGIN)
 def change_status(listing_id: int):
-    return common.status_action(Achievement, listing_id, Role.RESEARCH, "achievements.detail")
+    return common.status_action(Achievement, listing_id, "achievements.detail")

@@ -7,7 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tt_platform.accounts.models import Organisation
+from tt_platform.accounts.models import Organisation, Role
 from tt_platform.database import UTCDateTime, db, utcnow
 from tt_platform.listings.models import ListingMixin
 
@@ -24,6 +24,8 @@ demand_list_item = sa.Table(
 class Demand(ListingMixin, db.Model):
     __tablename__ = "demand"
     entity_type = ENTITY
+    #: Only members with this role, of the owning organisation, change the listing.
+    publisher_role = Role.ENTERPRISE
 
     #: 存在的问题 / 需解决的技术难题
     problem: Mapped[str] = mapped_column(sa.Text)

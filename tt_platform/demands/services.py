@@ -102,7 +102,7 @@ def create_demand(user: User, data: DemandData, *, submit: bool = False) -> Dema
 
 
 def update_demand(user: User, demand: Demand, data: DemandData) -> list[str]:
-    listings.require_owner(user, demand, Role.ENTERPRISE)
+    listings.require_owner(user, demand)  # before anything is touched
     _check(data)
     changed = _apply(demand, data)
     if changed:

@@ -81,7 +81,7 @@ def create():
 @permission(LOGIN)
 def edit(listing_id: int):
     demand = listings.get_visible(Demand, listing_id, current_user)
-    listings.require_owner(current_user, demand, Role.ENTERPRISE)
+    listings.require_owner(current_user, demand)
     form = DemandForm(obj=demand)
     if request.method == "GET":
         form.industry.data = (f"{demand.industry_section}:{demand.industry_division}" if demand.industry_division
@@ -104,10 +104,10 @@ def edit(listing_id: int):
 @bp.route("/<int:listing_id>/submit", methods=["POST"])
 @permission(LOGIN)
 def submit(listing_id: int):
-    return common.submit_action(Demand, listing_id, Role.ENTERPRISE, "demands.detail")
+    return common.submit_action(Demand, listing_id, "demands.detail")
 
 
 @bp.route("/<int:listing_id>/status", methods=["POST"])
 @permission(LOGIN)
 def change_status(listing_id: int):
-    return common.status_action(Demand, listing_id, Role.ENTERPRISE, "demands.detail")
+    return common.status_action(Demand, listing_id, "demands.detail")

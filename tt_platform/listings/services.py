@@ -50,11 +50,11 @@ def get_visible(model, listing_id: int, user):
     return listing
 
 
-def require_owner(user, listing, role: Role) -> None:
+def require_owner(user, listing) -> None:
     """Only members of the owning organisation with the publishing role may change a listing."""
     user = _user(user)
     if user is None or not any(
-        m.organisation_id == listing.organisation_id and m.role is role for m in user.memberships
+        m.organisation_id == listing.organisation_id and m.role is listing.publisher_role for m in user.memberships
     ):
         raise NotAllowed(_("Only the organisation that published this listing may change it."))
 
@@ -85,6 +85,7 @@ def record_created(listing, actor: User) -> None:
 
 def record_edited(listing, actor: User, changed: list[str]) -> None:
     """An edit of a published listing sends it back to review; every edit is in the trail."""
+    require_owner(actor, listing)
     if listing.status in (ListingStatus.REJECTED, ListingStatus.CLOSED, ListingStatus.SOLVED):
         raise InvalidTransition(_("This listing can no longer be edited."))
     if listing.status in LIVE_STATES or listing.status is ListingStatus.EXPIRED:
@@ -97,6 +98,7 @@ def record_edited(listing, actor: User, changed: list[str]) -> None:
 
 def submit(listing, actor: User) -> None:
     """Owner sends a draft or a returned listing to review."""
+    require_owner(actor, listing)
     if listing.status not in (ListingStatus.DRAFT, ListingStatus.RETURNED):
         raise InvalidTransition(_("Only drafts and returned listings can be submitted for review."))
     if listing.valid_until is not None and listing.valid_until < today():
@@ -120,6 +122,8 @@ def owner_transitions(listing) -> list[ListingStatus]:
 
 
 def change_status(listing, actor: User, target: ListingStatus) -> None:
+    """Owner marks a listing in negotiation, solved, closed, or back to published."""
+    require_owner(actor, listing)
     if target not in owner_transitions(listing):
         raise InvalidTransition(_("This status change is not possible."))
     if target is ListingStatus.PUBLISHED and listing.effective_status is ListingStatus.EXPIRED:

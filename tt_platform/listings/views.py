@@ -6,7 +6,6 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tt_platform.accounts.models import Role
 from tt_platform.audit.models import trail
 from tt_platform.database import db
 from tt_platform.listings import browse
@@ -40,9 +39,8 @@ def current_user_is_operator() -> bool:
     return current_user.is_authenticated and current_user.is_operator
 
 
-def submit_action(model, listing_id: int, role: Role, endpoint: str):
+def submit_action(model, listing_id: int, endpoint: str):
     listing = listings.get_visible(model, listing_id, current_user)
-    listings.require_owner(current_user, listing, role)
     try:
         listings.submit(listing, current_user)
     except listings.InvalidTransition as exc:
@@ -53,9 +51,8 @@ def submit_action(model, listing_id: int, role: Role, endpoint: str):
     return redirect(url_for(endpoint, listing_id=listing.id))
 
 
-def status_action(model, listing_id: int, role: Role, endpoint: str):
+def status_action(model, listing_id: int, endpoint: str):
     listing = listings.get_visible(model, listing_id, current_user)
-    listings.require_owner(current_user, listing, role)
     try:
         target = ListingStatus(request.form.get("status", ""))
         listings.change_status(listing, current_user, target)
