@@ -1,0 +1,143 @@
+"""One Chinese analysis pipeline for every backend.
+
+normalise → segment (rjieba, jieba-compatible, with a domain dictionary) → drop stop words →
+optional expansion through the synonym/related-term table. Character bigrams give a second,
+dictionary-free view of the same text for recall on out-of-vocabulary terms.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import rjieba
+
+DATA = Path(__file__).parent / "data"
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_TOKEN_OK = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9][a-z0-9.+\-]*", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """Full-width → half-width (NFKC), lower case, a few traditional forms → simplified."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return text.translate(_TRAD_TO_SIMP)
+
+
+# Cheap traditional → simplified mapping for characters common in technical text; full conversion
+# (OpenCC) would be a heavy dependency for listings that are almost always simplified already.
+_TRAD_TO_SIMP = str.maketrans({
+    "電": "电", "機": "机", "術": "术", "設": "设", "備": "备", "與": "与", "為": "为", "發": "发", "開": "开",
+    "學": "学", "體": "体", "產": "产", "業": "业", "質": "质", "應": "应", "價": "价", "據": "据", "網": "网",
+    "車": "车", "輸": "输", "導": "导", "氣": "气", "動": "动", "區": "区", "醫": "医", "藥": "药", "農": "农",
+    "環": "环", "測": "测", "監": "监", "控": "控", "試": "试", "驗": "验", "節": "节", "能": "能", "風": "风",
+    "鋰": "锂", "池": "池", "複": "复", "合": "合", "處": "处", "理": "理", "數": "数", "經": "经", "濟": "济",
+})
+
+
+@functools.cache
+def stopwords() -> frozenset[str]:
+    words = set()
+    for line in (DATA / "stopwords.txt").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.add(normalise(line))
+    return frozenset(words)
+
+
+@functools.cache
+def _load_dictionary() -> None:
+    """Teach the segmenter the domain terms (the synonym table and the domain dictionary)."""
+    for term in domain_terms():
+        if len(term) >= 2 and _CJK.search(term):
+            rjieba.add_word(term, 20000, None)
+
+
+@functools.cache
+def domain_terms() -> frozenset[str]:
+    terms: set[str] = set()
+    path = DATA / "domain_dictionary.txt"
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                terms.add(normalise(line))
+    for group in default_synonyms().groups:
+        terms.update(group)
+    return frozenset(terms)
+
+
+def _keep(token: str) -> bool:
+    if not token or token in stopwords() or not _TOKEN_OK.search(token):
+        return False
+    if len(token) == 1 and _CJK.match(token):
+        return False  # single characters are mostly function words; bigrams keep their signal
+    return not token.isdigit() or len(token) >= 3
+
+
+def tokens(text: str, *, for_index: bool = False) -> list[str]:
+    """Words of `text` after normalisation and stop-word removal (duplicates kept: tf matters)."""
+    _load_dictionary()
+    text = normalise(text)
+    pieces = rjieba.cut_for_search(text) if for_index else rjieba.cut(text)
+    return [p.strip() for p in pieces if _keep(p.strip())]
+
+
+def bigrams(text: str) -> list[str]:
+    """CJK character bigrams plus whole Latin/number words: a dictionary-free view for recall."""
+    out: list[str] = []
+    for run in _CJK_RUN.findall(normalise(text)):
+        if _CJK.match(run):
+            if len(run) == 1:
+                continue
+            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+        elif len(run) >= 2:
+            out.append(run)
+    return out
+
+
+@dataclass(frozen=True)
+class SynonymTable:
+    """Groups of terms that mean the same or closely related things (覆冰/结冰, 锂电/锂离子电池)."""
+
+    groups: tuple[frozenset[str], ...] = ()
+    version: str = "empty"
+    _index: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Iterable[str]], version: str) -> SynonymTable:
+        groups = []
+        for row in rows:
+            group = frozenset(normalise(t).strip() for t in row if t and t.strip())
+            if len(group) >= 2:
+                groups.append(group)
+        index: dict[str, set[str]] = {}
+        for group in groups:
+            for term in group:
+                index.setdefault(term, set()).update(group - {term})
+        return cls(tuple(groups), version, {k: frozenset(v) for k, v in index.items()})
+
+    def related(self, term: str) -> frozenset[str]:
+        return self._index.get(term, frozenset())
+
+    def expand(self, words: Iterable[str]) -> list[str]:
+        """The related terms of `words` that are not already among them."""
+        present = set(words)
+        extra: list[str] = []
+        for word in present:
+            for other in sorted(self.related(word)):
+                if other not in present and other not in extra:
+                    extra.append(other)
+        return extra
+
+
+@functools.cache
+def default_synonyms() -> SynonymTable:
+    path = DATA / "synonyms.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = [row for row in csv.reader(fh) if row and not row[0].startswith("#")]
+    return SynonymTable.from_rows(rows, version=f"default-{len(rows)}")

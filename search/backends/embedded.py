@@ -1,0 +1,286 @@
+"""Embedded backend: a tantivy index in a directory (BM25, field boosts, filters, facets).
+
+Text arrives pre-analysed (search.analysis): words and character bigrams are indexed as
+whitespace-separated tokens, so this engine and Elasticsearch share one Chinese pipeline.
+Tantivy allows one writer per directory: writes open the writer, commit in a batch and release
+it; a second process that finds the lock held gets BackendUnavailable and the outbox keeps the
+change for the next drain.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import tantivy
+
+from search import analysis
+from search.backends.base import BackendUnavailable, ResultPage, SearchHit, TextQuery
+from search.documents import Filters, Listing
+
+#: (field, boost) per channel; title and keywords weigh more than body text.
+CHANNEL_FIELDS = {
+    "words": (("w_title", 3.0), ("w_kw", 2.0), ("w_text", 1.0)),
+    "bigrams": (("b_title", 2.0), ("b_text", 1.0)),
+}
+SCHEMA_VERSION = "1"
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw")
+    for name in ("kind", "field_code", "status", "org_kind", "mode", "region_p", "version"):
+        sb.add_text_field(name, stored=False, tokenizer_name="raw", fast=True)
+    for name in ("w_title", "w_kw", "w_text", "b_title", "b_text"):
+        sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="freq")
+    sb.add_integer_field("trl", indexed=True, fast=True)
+    sb.add_integer_field("public", indexed=True, fast=True)
+    sb.add_float_field("amount_low", indexed=True, fast=True)
+    sb.add_float_field("amount_high", indexed=True, fast=True)
+    sb.add_float_field("published", indexed=True, fast=True)
+    sb.add_bytes_field("doc", stored=True, indexed=False)
+    return sb.build()
+
+
+def region_prefixes(code: str | None) -> list[str]:
+    """'330106' → ['33', '3301', '330106']: a filter on any level finds the levels below."""
+    if not code or len(code) != 6:
+        return []
+    return sorted({code[:2], code[:4], code})
+
+
+def listing_to_json(listing: Listing) -> bytes:
+    return json.dumps(asdict(listing), ensure_ascii=False).encode()
+
+
+def listing_from_json(raw: bytes) -> Listing:
+    data = json.loads(raw)
+    for key in ("keywords", "modes"):
+        data[key] = tuple(data[key])
+    return Listing(**data)
+
+
+class EmbeddedBackend:
+    name = "embedded"
+
+    def __init__(self, path: str | Path, *, writer_heap: int = 64_000_000, writer_threads: int = 1):
+        self.path = Path(path)
+        self.writer_heap = writer_heap
+        self.writer_threads = writer_threads
+        self.schema = _schema()
+        self._lock = threading.Lock()
+        self._pending: list[tuple[str, Listing | None]] = []
+        self._index = self._open()
+
+    # --- index lifecycle ---------------------------------------------------------------------------
+    def _open(self) -> tantivy.Index:
+        self.path.mkdir(parents=True, exist_ok=True)
+        marker = self.path / "SCHEMA_VERSION"
+        if marker.exists() and marker.read_text().strip() != SCHEMA_VERSION:
+            shutil.rmtree(self.path)  # an old layout: rebuilt from the database by `flask search rebuild`
+            self.path.mkdir(parents=True)
+        try:
+            index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        except (ValueError, OSError) as exc:
+            raise BackendUnavailable(str(exc)) from exc
+        marker.write_text(SCHEMA_VERSION)
+        return index
+
+    def clear(self) -> None:
+        with self._lock, self._writer() as writer:
+            writer.delete_all_documents()
+            writer.commit()
+        self._index.reload()
+
+    def _writer(self):
+        try:
+            return _Writer(self._index.writer(heap_size=self.writer_heap, num_threads=self.writer_threads))
+        except (ValueError, OSError, RuntimeError) as exc:  # the lock is held by another process
+            raise BackendUnavailable(f"index writer unavailable: {exc}") from exc
+
+    # --- writes ------------------------------------------------------------------------------------
+    def upsert(self, listings: Iterable[Listing]) -> int:
+        n = 0
+        with self._lock:
+            for listing in listings:
+                self._pending.append(("upsert", listing))
+                n += 1
+        return n
+
+    def delete(self, doc_ids: Iterable[str]) -> int:
+        n = 0
+        with self._lock:
+            for doc_id in doc_ids:
+                self._pending.append((doc_id, None))
+                n += 1
+        return n
+
+    def commit(self) -> None:
+        """Apply the batched upserts and deletes in one writer session."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+            if not pending:
+                return
+            with self._writer() as writer:
+                for key, listing in pending:
+                    doc_id = listing.doc_id if listing is not None else key
+                    writer.delete_documents_by_term("id", doc_id)
+                    if listing is not None:
+                        writer.add_document(self._document(listing))
+                writer.commit()
+            self._index.reload()
+
+    def _document(self, listing: Listing) -> tantivy.Document:
+        doc = tantivy.Document()
+        doc.add_text("id", listing.doc_id)
+        doc.add_text("kind", listing.kind)
+        doc.add_text("status", listing.status)
+        doc.add_text("version", listing.version)
+        if listing.field_code:
+            doc.add_text("field_code", listing.field_code)
+        if listing.org_kind:
+            doc.add_text("org_kind", listing.org_kind)
+        for mode in listing.modes:
+            doc.add_text("mode", mode)
+        for prefix in region_prefixes(listing.region_code):
+            doc.add_text("region_p", prefix)
+        keywords = " ".join(listing.keywords)
+        doc.add_text("w_title", " ".join(analysis.tokens(listing.title, for_index=True)))
+        doc.add_text("w_kw", " ".join(analysis.tokens(keywords, for_index=True)))
+        doc.add_text("w_text", " ".join(analysis.tokens(listing.text, for_index=True)))
+        doc.add_text("b_title", " ".join(analysis.bigrams(listing.title)))
+        doc.add_text("b_text", " ".join(analysis.bigrams(keywords + " " + listing.text)))
+        doc.add_integer("trl", listing.trl or 0)
+        doc.add_integer("public", 1 if listing.public else 0)
+        doc.add_float("amount_low", listing.amount_low if listing.amount_low is not None else -1.0)
+        doc.add_float("amount_high", listing.amount_high if listing.amount_high is not None else -1.0)
+        doc.add_float("published", listing.published_at or 0.0)
+        doc.add_bytes("doc", listing_to_json(listing))
+        return doc
+
+    # --- reads -------------------------------------------------------------------------------------
+    def _searcher(self):
+        return self._index.searcher()
+
+    def count(self) -> int:
+        return self._searcher().num_docs
+
+    def get(self, doc_id: str) -> Listing | None:
+        searcher = self._searcher()
+        hits = searcher.search(tantivy.Query.term_query(self.schema, "id", doc_id), 1).hits
+        if not hits:
+            return None
+        return listing_from_json(searcher.doc(hits[0][1])["doc"][0])
+
+    def all_listings(self) -> Iterable[Listing]:
+        searcher = self._searcher()
+        total = searcher.num_docs
+        if not total:
+            return []
+        result = searcher.search(tantivy.Query.all_query(), total)
+        return [listing_from_json(searcher.doc(addr)["doc"][0]) for _score, addr in result.hits]
+
+    def versions(self) -> dict[str, str]:
+        return {listing.doc_id: listing.version for listing in self.all_listings()}
+
+    def _filter_clauses(self, f: Filters) -> list:
+        s, q = self.schema, tantivy.Query
+        clauses = []
+
+        def must(query):
+            clauses.append((tantivy.Occur.Must, q.const_score_query(query, 0.0)))
+
+        if f.kind:
+            must(q.term_query(s, "kind", f.kind))
+        if f.public_only:
+            must(q.term_query(s, "public", 1))
+        if f.field_codes:
+            must(q.term_set_query(s, "field_code", list(f.field_codes)))
+        if f.region_prefix:
+            must(q.term_query(s, "region_p", f.region_prefix))
+        if f.trl_min or f.trl_max:
+            must(q.range_query(s, "trl", tantivy.FieldType.Integer, f.trl_min or 1, f.trl_max or 9))
+        if f.mode:
+            must(q.term_query(s, "mode", f.mode))
+        if f.amount_min is not None:
+            must(q.range_query(s, "amount_high", tantivy.FieldType.Float, float(f.amount_min), 1e12))
+        if f.amount_max is not None:
+            must(q.range_query(s, "amount_low", tantivy.FieldType.Float, 0.0, float(f.amount_max)))
+        if f.statuses:
+            must(q.term_set_query(s, "status", list(f.statuses)))
+        if f.org_kind:
+            must(q.term_query(s, "org_kind", f.org_kind))
+        for doc_id in f.exclude_ids:
+            clauses.append((tantivy.Occur.MustNot, q.term_query(s, "id", doc_id)))
+        return clauses
+
+    def _text_query(self, terms: dict[str, float], channel: str):
+        s, q = self.schema, tantivy.Query
+        should = []
+        for field_name, boost in CHANNEL_FIELDS[channel]:
+            for term, weight in terms.items():
+                should.append((tantivy.Occur.Should, q.boost_query(q.term_query(s, field_name, term), boost * weight)))
+        return q.boolean_query(should) if should else None
+
+    def lexical(self, query: TextQuery, filters: Filters, k: int, *, channel: str = "words") -> list[SearchHit]:
+        terms = query.words if channel == "words" else query.bigrams
+        text_query = self._text_query(terms, channel)
+        if text_query is None:
+            return []
+        full = tantivy.Query.boolean_query([(tantivy.Occur.Must, text_query), *self._filter_clauses(filters)])
+        searcher = self._searcher()
+        hits = searcher.search(full, k).hits
+        return [SearchHit(searcher.doc(addr)["id"][0], score) for score, addr in hits]
+
+    def search_page(self, query: TextQuery | None, filters: Filters, *, offset: int, limit: int, sort: str,
+                    facets: Sequence[str] = ()) -> ResultPage:
+        """A page of results for the search pages: text relevance or a field order, plus facet counts."""
+        q = tantivy.Query
+        clauses = self._filter_clauses(filters)
+        text_query = None
+        if query is not None:
+            parts = [tq for tq in (self._text_query(query.words, "words"),
+                                   self._text_query(query.bigrams, "bigrams")) if tq is not None]
+            if parts:
+                text_query = q.boolean_query([(tantivy.Occur.Should, p) for p in parts])
+        base = q.boolean_query(([(tantivy.Occur.Must, text_query)] if text_query else
+                                [(tantivy.Occur.Must, q.all_query())]) + clauses)
+        searcher = self._searcher()
+        order_by = {"newest": ("published", tantivy.Order.Desc), "oldest": ("published", tantivy.Order.Asc),
+                    "amount_desc": ("amount_high", tantivy.Order.Desc),
+                    "amount_asc": ("amount_low", tantivy.Order.Asc), "trl_desc": ("trl", tantivy.Order.Desc)}
+        if sort in order_by and not (sort == "relevance" and text_query):
+            field_name, order = order_by[sort]
+            result = searcher.search(base, limit, count=True, order_by_field=field_name, offset=offset, order=order)
+        else:
+            result = searcher.search(base, limit, count=True, offset=offset)
+        hits = [SearchHit(searcher.doc(addr)["id"][0], float(score) if isinstance(score, float) else 0.0)
+                for score, addr in result.hits]
+        facet_counts = {}
+        if facets:
+            aggs = {name: {"terms": {"field": name, "size": 400}} for name in facets}
+            raw = searcher.aggregate(base, aggs)
+            for name in facets:
+                facet_counts[name] = {b["key"]: b["doc_count"] for b in raw.get(name, {}).get("buckets", [])}
+        return ResultPage(hits=hits, total=result.count or 0, facets=facet_counts)
+
+
+class _Writer:
+    """Context manager that always releases tantivy's writer lock."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def __enter__(self):
+        return self.writer
+
+    def __exit__(self, *exc):
+        # The lock is released when the writer is dropped, whether or not merging finished cleanly.
+        with contextlib.suppress(Exception):
+            self.writer.wait_merging_threads()
+        del self.writer
+        return False

@@ -1,0 +1,86 @@
+"""Backend-neutral documents and queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ACHIEVEMENT = "achievement"
+DEMAND = "demand"
+KINDS = (ACHIEVEMENT, DEMAND)
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A demand or a research result, flattened for search. `doc_id` is '<kind>:<id>'."""
+
+    doc_id: str
+    kind: str
+    title: str
+    text: str
+    keywords: tuple[str, ...] = ()
+    field_code: str | None = None
+    region_code: str | None = None
+    #: result: its TRL; demand: the TRL it requires
+    trl: int | None = None
+    modes: tuple[str, ...] = ()
+    #: result: asking price (low = high); demand: budget range; 万元; None = negotiable/unknown
+    amount_low: float | None = None
+    amount_high: float | None = None
+    #: epoch seconds of publication (None: unpublished)
+    published_at: float | None = None
+    status: str = "published"
+    org_kind: str | None = None
+    org_name: str = ""
+    external_ref: str | None = None
+    #: visible in public search (published/negotiating/solved and not expired)
+    public: bool = True
+    #: hash of the indexed content, for reconcile
+    version: str = ""
+
+    @property
+    def entity_id(self) -> str:
+        return self.doc_id.split(":", 1)[1]
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Hard filters shared by search and matching (all optional)."""
+
+    kind: str | None = None
+    field_codes: tuple[str, ...] = ()
+    region_prefix: str | None = None
+    trl_min: int | None = None
+    trl_max: int | None = None
+    mode: str | None = None
+    amount_min: float | None = None
+    amount_max: float | None = None
+    statuses: tuple[str, ...] = ()
+    org_kind: str | None = None
+    public_only: bool = True
+    exclude_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MatchQuery:
+    """What a listing (or an ad-hoc demand text) is looking for on the other side."""
+
+    title: str
+    text: str
+    keywords: tuple[str, ...] = ()
+    field_code: str | None = None
+    region_code: str | None = None
+    trl: int | None = None
+    modes: tuple[str, ...] = ()
+    amount_low: float | None = None
+    amount_high: float | None = None
+    #: the kind of listing wanted (results for a demand, demands for a result)
+    target_kind: str = ACHIEVEMENT
+    filters: Filters = field(default_factory=Filters)
+
+    @classmethod
+    def from_listing(cls, listing: Listing, target_kind: str, filters: Filters | None = None) -> MatchQuery:
+        return cls(
+            title=listing.title, text=listing.text, keywords=listing.keywords, field_code=listing.field_code,
+            region_code=listing.region_code, trl=listing.trl, modes=listing.modes,
+            amount_low=listing.amount_low, amount_high=listing.amount_high, target_kind=target_kind,
+            filters=filters or Filters(kind=target_kind, exclude_ids=(listing.doc_id,)),
+        )

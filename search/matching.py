@@ -1,0 +1,180 @@
+"""Matching: rank listings of the other side for a demand or a result, and say why.
+
+Text relevance comes from several channels fused by reciprocal rank (RRF): BM25 over words,
+BM25 over character bigrams, and, when an embedder is configured, dense vectors. Structured fit
+(field, maturity, price vs budget, modes, region, freshness) is added as small, visible score
+components; a feature the candidate lacks scores neutral, never as a mismatch.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from search import analysis
+from search.analysis import SynonymTable
+from search.backends.base import SearchBackend, SearchHit, TextQuery
+from search.documents import Filters, Listing, MatchQuery
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Tunable knobs, tuned only on the public dev set (see bench/README.md)."""
+
+    title: float = 1.5
+    keywords: float = 2.0
+    text: float = 1.0
+    synonym: float = 0.5
+    channel_words: float = 1.0
+    channel_bigrams: float = 1.0
+    channel_dense: float = 1.0
+    depth: int = 200
+    #: "rrf" (reciprocal rank) or "sum" (scores divided by each channel's best, then added)
+    fusion: str = "rrf"
+    rrf_k: int = RRF_K
+    # Structured fit: small next to text relevance (a top text match is worth ~1.0 with "sum").
+    field: float = 0.02
+    field_mismatch: float = 0.0
+    maturity: float = 0.02
+    price: float = 0.02
+    modes: float = 0.01
+    region: float = 0.005
+    freshness: float = 0.005
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+@dataclass
+class Component:
+    """One visible part of a match score, in plain words."""
+
+    key: str
+    score: float
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class Match:
+    doc_id: str
+    score: float
+    text_score: float
+    components: list[Component]
+    shared_terms: list[str]
+    listing: Listing | None = None
+
+
+def text_query(mq: MatchQuery, weights: Weights = DEFAULT_WEIGHTS,
+               synonyms: SynonymTable | None = None) -> TextQuery:
+    """Weighted words and bigrams of a demand/result: keywords and title count more than body text."""
+    words: Counter[str] = Counter()
+    for part, weight in ((mq.title, weights.title), (" ".join(mq.keywords), weights.keywords),
+                         (mq.text, weights.text)):
+        for token in analysis.tokens(part):
+            words[token] += weight
+    if synonyms is not None:
+        for extra in synonyms.expand(words):
+            words[extra] += weights.synonym
+    bigrams: Counter[str] = Counter()
+    for part, weight in ((mq.title, weights.title), (" ".join(mq.keywords), weights.keywords),
+                         (mq.text, weights.text)):
+        for gram in analysis.bigrams(part):
+            bigrams[gram] += weight
+    # Diminishing returns for repeated words: a term said five times is not five times as important.
+    return TextQuery(words={w: 1 + math.log(c) if c > 1 else c for w, c in words.items()},
+                     bigrams={b: 1 + math.log(c) if c > 1 else c for b, c in bigrams.items()})
+
+
+def rrf(rankings: Sequence[tuple[list[SearchHit], float]], k: int = RRF_K) -> dict[str, float]:
+    fused: dict[str, float] = {}
+    for hits, weight in rankings:
+        for rank, hit in enumerate(hits, start=1):
+            fused[hit.doc_id] = fused.get(hit.doc_id, 0.0) + weight / (k + rank)
+    return fused
+
+
+def score_sum(rankings: Sequence[tuple[list[SearchHit], float]]) -> dict[str, float]:
+    """Each channel's scores divided by its best score, weighted and added (CombSUM)."""
+    fused: dict[str, float] = {}
+    for hits, weight in rankings:
+        if not hits:
+            continue
+        best = max(h.score for h in hits) or 1.0
+        for hit in hits:
+            fused[hit.doc_id] = fused.get(hit.doc_id, 0.0) + weight * hit.score / best
+    return fused
+
+
+def fuse(rankings: Sequence[tuple[list[SearchHit], float]], weights: Weights) -> dict[str, float]:
+    if weights.fusion == "rrf":
+        # rescaled so that a first place in every channel is worth about as much as with "sum"
+        return {d: s * (weights.rrf_k + 1) for d, s in rrf(rankings, weights.rrf_k).items()}
+    return score_sum(rankings)
+
+
+Dense = Callable[[MatchQuery, Filters, int], list[SearchHit]]
+
+
+def match(backend: SearchBackend, mq: MatchQuery, *, limit: int = 20, weights: Weights = DEFAULT_WEIGHTS,
+          synonyms: SynonymTable | None = None, dense: Dense | None = None, now: float | None = None,
+          explain: bool = True) -> list[Match]:
+    tq = text_query(mq, weights, synonyms)
+    filters = mq.filters
+    channels = [(backend.lexical(tq, filters, weights.depth, channel="words"), weights.channel_words),
+                (backend.lexical(tq, filters, weights.depth, channel="bigrams"), weights.channel_bigrams)]
+    if dense is not None:
+        channels.append((dense(mq, filters, weights.depth), weights.channel_dense))
+    fused = fuse(channels, weights)
+    ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[: max(limit * 3, 50)]
+    now = now or time.time()
+    out = []
+    for doc_id, text_score in ranked:
+        listing = backend.get(doc_id)
+        components = fit_components(mq, listing, weights, now) if listing else []
+        score = text_score + sum(c.score for c in components)
+        shared = shared_terms(tq, listing) if (explain and listing) else []
+        out.append(Match(doc_id, score, text_score, components, shared, listing))
+    out.sort(key=lambda m: m.score, reverse=True)
+    return out[:limit]
+
+
+def shared_terms(tq: TextQuery, listing: Listing, limit: int = 12) -> list[str]:
+    """Query words that occur in the listing, most important first (for highlighting in both texts)."""
+    doc_words = set(analysis.tokens(" ".join((listing.title, " ".join(listing.keywords), listing.text)),
+                                    for_index=True))
+    common = [w for w in tq.words if w in doc_words]
+    common.sort(key=lambda w: (-tq.words[w], -len(w)))
+    return common[:limit]
+
+
+def fit_components(mq: MatchQuery, doc: Listing, w: Weights, now: float) -> list[Component]:
+    """Structured fit. Each component is in [-1, 1] times its weight; unknown → 0 (neutral)."""
+    comps: list[Component] = []
+    if mq.field_code and doc.field_code:
+        same = mq.field_code == doc.field_code
+        comps.append(Component("field", w.field if same else -w.field_mismatch, {"same": same}))
+    demand_trl, result_trl = (mq.trl, doc.trl) if doc.kind == "achievement" else (doc.trl, mq.trl)
+    if demand_trl and result_trl:
+        gap = result_trl - demand_trl
+        value = 1.0 if gap >= 0 else max(-1.0, gap / 3)
+        comps.append(Component("maturity", w.maturity * value, {"required": demand_trl, "offered": result_trl}))
+    budget_hi, price = ((mq.amount_high, doc.amount_low) if doc.kind == "achievement"
+                        else (doc.amount_high, mq.amount_low))
+    if budget_hi is not None and price is not None and budget_hi >= 0 and price >= 0:
+        value = 1.0 if price <= budget_hi else max(-1.0, -(price - budget_hi) / max(budget_hi, 1.0))
+        comps.append(Component("price", w.price * value, {"budget": budget_hi, "price": price}))
+    if mq.modes and doc.modes:
+        overlap = sorted(set(mq.modes) & set(doc.modes))
+        comps.append(Component("modes", w.modes * (1.0 if overlap else -0.5), {"overlap": overlap}))
+    if mq.region_code and doc.region_code:
+        same_province = mq.region_code[:2] == doc.region_code[:2]
+        comps.append(Component("region", w.region * (1.0 if same_province else 0.0),
+                               {"same_province": same_province}))
+    if doc.published_at:
+        age_days = max(0.0, (now - doc.published_at) / 86400)
+        comps.append(Component("freshness", w.freshness * math.exp(-age_days / 365), {"age_days": int(age_days)}))
+    return comps

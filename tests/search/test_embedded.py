@@ -1,0 +1,109 @@
+import pytest
+
+from search.backends.base import BackendUnavailable
+from search.backends.embedded import EmbeddedBackend
+from search.documents import Filters, Listing, MatchQuery
+from search.matching import match, text_query
+
+
+def listing(n, **kw):
+    base = dict(doc_id=f"achievement:{n}", kind="achievement", title=f"成果{n}", text="", field_code="T06",
+                region_code="330100", trl=5, modes=("transfer",), amount_low=50.0, amount_high=50.0,
+                published_at=1_700_000_000.0 + n, org_kind="university", version=f"v{n}")
+    base.update(kw)
+    return Listing(**base)
+
+
+@pytest.fixture
+def backend(tmp_path):
+    engine = EmbeddedBackend(tmp_path / "index")
+    engine.upsert([
+        listing(1, title="风电叶片覆冰监测方法", text="利用光纤传感监测风力发电机叶片覆冰厚度",
+                keywords=("覆冰", "光纤传感")),
+        listing(2, title="锂离子电池热管理系统", text="液冷板降低电池包温差", keywords=("锂离子电池", "热管理"),
+                field_code="T10", region_code="110100", trl=7, amount_low=300.0, amount_high=300.0),
+        listing(3, title="水稻抗病育种", text="分子标记辅助选育抗稻瘟病水稻", keywords=("水稻",), field_code="T09",
+                public=False),
+        listing(4, kind="demand", doc_id="demand:4", title="需要叶片除冰技术", text="风机叶片结冰严重"),
+    ])
+    engine.commit()
+    return engine
+
+
+def query(text, **kw):
+    return text_query(MatchQuery(title=text, text=""), **kw)
+
+
+def ids(hits):
+    return [h.doc_id for h in hits]
+
+
+def test_lexical_channels_find_the_right_listing(backend):
+    for channel in ("words", "bigrams"):
+        hits = backend.lexical(query("叶片覆冰"), Filters(kind="achievement"), 10, channel=channel)
+        assert ids(hits)[0] == "achievement:1"
+
+
+def test_filters(backend):
+    everything = Filters(kind="achievement", public_only=False)
+    q = query("锂离子电池 覆冰 水稻")
+    assert set(ids(backend.lexical(q, everything, 10))) == {"achievement:1", "achievement:2", "achievement:3"}
+    assert "achievement:3" not in ids(backend.lexical(q, Filters(kind="achievement"), 10))  # not public
+    assert ids(backend.lexical(q, Filters(kind="achievement", field_codes=("T10",)), 10)) == ["achievement:2"]
+    assert ids(backend.lexical(q, Filters(kind="achievement", region_prefix="11"), 10)) == ["achievement:2"]
+    assert ids(backend.lexical(q, Filters(kind="achievement", trl_min=6), 10)) == ["achievement:2"]
+    assert ids(backend.lexical(q, Filters(kind="achievement", amount_max=100), 10)) == ["achievement:1"]
+    assert ids(backend.lexical(q, Filters(kind="achievement", exclude_ids=("achievement:1",)), 10)) == [
+        "achievement:2"]
+
+
+def test_upsert_replaces_and_delete_removes(backend):
+    backend.upsert([listing(1, title="全新标题 储能电站", version="v9")])
+    backend.delete(["achievement:2"])
+    backend.commit()
+    assert backend.get("achievement:1").title == "全新标题 储能电站"
+    assert backend.get("achievement:2") is None
+    assert backend.versions()["achievement:1"] == "v9"
+    assert backend.count() == 3
+
+
+def test_index_persists_across_instances(backend, tmp_path):
+    again = EmbeddedBackend(tmp_path / "index")
+    assert again.get("achievement:1").title == "风电叶片覆冰监测方法"
+
+
+def test_one_writer_per_directory(backend, tmp_path):
+    held = backend._index.writer(heap_size=15_000_000, num_threads=1)
+    try:
+        backend.upsert([listing(7)])
+        with pytest.raises(BackendUnavailable):
+            backend.commit()
+    finally:
+        del held
+
+
+def test_search_page_facets_and_sort(backend):
+    page = backend.search_page(None, Filters(kind="achievement"), offset=0, limit=10, sort="amount_desc",
+                               facets=("field_code",))
+    assert ids(page.hits) == ["achievement:2", "achievement:1"]
+    assert page.total == 2
+    assert page.facets["field_code"] == {"T06": 1, "T10": 1}
+
+
+def test_match_explains_itself(backend):
+    demand = MatchQuery(title="叶片结冰怎么办", text="风机叶片覆冰导致停机", keywords=("覆冰",), field_code="T06",
+                        trl=4, amount_high=100.0, modes=("transfer",), region_code="330200")
+    matches = match(backend, demand, limit=5)
+    top = matches[0]
+    assert top.doc_id == "achievement:1"
+    assert "覆冰" in top.shared_terms
+    keys = {c.key: c for c in top.components}
+    assert keys["field"].detail == {"same": True}
+    assert keys["maturity"].score > 0 and keys["price"].score > 0
+    assert keys["modes"].detail == {"overlap": ["transfer"]} and keys["region"].detail == {"same_province": True}
+
+
+def test_missing_features_are_neutral(backend):
+    bare = MatchQuery(title="叶片覆冰", text="")
+    top = match(backend, bare, limit=1)[0]
+    assert {c.key for c in top.components} == {"freshness"}
