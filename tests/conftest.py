@@ -92,3 +92,31 @@ def outbox_mail(app):
     box = app.extensions.setdefault("tt_mail_outbox", [])
     box.clear()
     return box
+
+
+@pytest.fixture
+def index(app, db):
+    """The app's embedded index, emptied for this test (the database is rolled back after each test,
+    the index is not, so every test that reads it starts from nothing)."""
+    from tt_platform.indexing.engine import get_backend
+
+    backend = get_backend()
+    backend.clear()
+    return backend
+
+
+@pytest.fixture(params=["engine", "database"])
+def browse_mode(request, index, monkeypatch):
+    """Run a list-page test twice: served by the search engine, and by the database fallback that
+    takes over when the engine is unavailable. Returns a `sync()` to call after creating rows."""
+    from search.backends.base import BackendUnavailable
+    from tt_platform.indexing import sync
+    from tt_platform.matching import services
+
+    if request.param == "database":
+        def unavailable():
+            raise BackendUnavailable("switched off for this test")
+
+        monkeypatch.setattr(services, "get_backend", unavailable)
+        return lambda: None
+    return sync.rebuild

@@ -16,7 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     load_config(app, test_config)
 
-    from tt_platform import cli, errors, i18n, web
+    from tt_platform import cli, errors, i18n, indexing, web
     from tt_platform.database import db
     from tt_platform.extensions import csrf, limiter, login_manager, migrate
 
@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    indexing.init_app(app)
 
     from tt_platform.accounts.views import bp as accounts_bp
     from tt_platform.achievements.views import bp as achievements_bp
@@ -36,10 +37,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tt_platform.demands.lists_views import bp as demand_lists_bp
     from tt_platform.demands.views import bp as demands_bp
     from tt_platform.main.views import bp as main_bp
+    from tt_platform.matching.api import bp as api_match_bp
+    from tt_platform.matching.views import bp as matching_bp
     from tt_platform.orgs.views import bp as orgs_bp
     from tt_platform.review.views import bp as review_bp
 
     for blueprint in (main_bp, auth_bp, accounts_bp, orgs_bp, demands_bp, demand_lists_bp, achievements_bp,
-                      review_bp):
+                      review_bp, matching_bp, api_match_bp):
         app.register_blueprint(blueprint)
     return app

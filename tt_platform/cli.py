@@ -15,7 +15,7 @@ listings_cli = AppGroup("listings", help="Listing maintenance (run `expire` dail
 
 
 def init_app(app) -> None:
-    for group in (demo_cli, accounts_cli, listings_cli):
+    for group in (demo_cli, accounts_cli, listings_cli, search_cli, import_cli, match_cli):
         app.cli.add_command(group)
     app.cli.add_command(bootstrap)
 
@@ -29,12 +29,21 @@ def _database_is_empty() -> bool:
 @click.command("bootstrap")
 def bootstrap():
     """Migrate the database to the latest schema; load the demo on first start when TT_DEMO is on."""
+    from tt_platform.indexing import sync
+
     upgrade(directory=current_app.extensions["migrate"].directory)
     if current_app.config["DEMO"] and _database_is_empty():
         from tt_platform.demo import loader
 
         loader.load(echo=click.echo)
         db.session.commit()
+    state = sync.status()
+    if state["indexed"] is not None and state["indexed"] < state["in_database"]:
+        click.echo(f"search index: building ({state['in_database']} listings)")
+        sync.rebuild()
+    else:
+        sync.drain()
+    db.session.commit()
 
 
 @demo_cli.command("load")
@@ -94,3 +103,114 @@ def expire():
     counts = {model.__tablename__: expire_due(model) for model in (Demand, Achievement)}
     db.session.commit()
     click.echo(", ".join(f"{k}: {v} expired" for k, v in counts.items()))
+
+
+search_cli = AppGroup("search", help="Search index: drain the outbox, rebuild, reconcile, status.")
+import_cli = AppGroup("import", help="Bulk imports.")
+match_cli = AppGroup("match", help="Matching runs (benchmarks).")
+
+
+@search_cli.command("drain")
+@click.option("--loop", is_flag=True, help="Keep draining every few seconds (a worker for bigger installs).")
+@click.option("--interval", default=2.0, show_default=True)
+def search_drain(loop, interval):
+    """Apply pending outbox rows to the index."""
+    import time
+
+    from tt_platform.indexing import sync
+
+    while True:
+        report = sync.drain()
+        db.session.commit()
+        if report.rows or not loop:
+            click.echo(f"outbox rows: {report.rows}, upserted: {report.upserted}, deleted: {report.deleted}"
+                       + (" (engine unavailable, rows kept)" if report.failed else ""))
+        if not loop:
+            if report.failed:
+                raise SystemExit(1)
+            return
+        time.sleep(interval)
+
+
+@search_cli.command("rebuild")
+def search_rebuild():
+    """Re-index every listing from the database."""
+    from tt_platform.indexing import sync
+
+    total = sync.status()["in_database"]
+    with click.progressbar(length=total, label="indexing") as bar:
+        n = sync.rebuild(progress=bar.update)
+    db.session.commit()
+    click.echo(f"indexed {n} listings")
+
+
+@search_cli.command("reconcile")
+@click.option("--dry-run", is_flag=True)
+def search_reconcile(dry_run):
+    """Find and repair differences between the database and the index."""
+    from tt_platform.indexing import sync
+
+    report = sync.reconcile(repair=not dry_run)
+    click.echo(f"missing: {report.missing}, stale: {report.stale}, orphans: {report.orphans}"
+               + (" (not repaired)" if dry_run else ""))
+
+
+@search_cli.command("status")
+def search_status():
+    """Backend, documents indexed, listings in the database, pending outbox rows."""
+    from tt_platform.indexing import sync
+
+    for key, value in sync.status().items():
+        click.echo(f"{key}: {value}")
+
+
+@import_cli.command("achievements")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--org-name", default="成果导入库", show_default=True,
+              help="Organisation that holds the imported results (created as a verified institute if missing)")
+def import_achievements(path, org_name):
+    """Import research results from JSONL in the CSL format (id, title, abstract, keywords, discipline)."""
+    import time
+
+    from tt_platform.achievements import importer
+    from tt_platform.indexing import sync
+
+    start = time.perf_counter()
+    try:
+        report = importer.import_jsonl(path, org_name=org_name)
+    except importer.ImportFailed as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    imported = time.perf_counter() - start
+    drained = sync.drain(limit=10**9)
+    db.session.commit()
+    total = time.perf_counter() - start
+    click.echo(f"imported {report.created} results, skipped {report.skipped} already present "
+               f"({imported:.2f}s); indexed {drained.upserted} ({total:.2f}s total, "
+               f"{report.created / total if total else 0:.0f}/s)")
+
+
+@match_cli.command("run")
+@click.option("--queries", "queries_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--depth", default=100, show_default=True)
+def match_run(queries_path, out_path, depth):
+    """Rank results for each demand of a queries file; write {"query_id", "ranking"} lines (external ids)."""
+    import json
+
+    from tt_platform.matching import api as match_api
+    from tt_platform.matching import services
+
+    n = 0
+    with open(queries_path, encoding="utf-8") as src, open(out_path, "w", encoding="utf-8") as out:
+        for line in src:
+            if not line.strip():
+                continue
+            demand = json.loads(line)
+            mq = match_api.match_query_from_json(demand)
+            matches = services.match_demand_text(mq, limit=depth)
+            ranking = [m.listing.external_ref or m.doc_id for m in matches if m.listing]
+            out.write(json.dumps({"query_id": demand.get("id"), "ranking": ranking}, ensure_ascii=False) + "\n")
+            n += 1
+    click.echo(f"{n} demands ranked into {out_path}")

@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_BACKEND": "embedded",
     #: Directory of the embedded search index. Default: `instance/search-index`.
     "SEARCH_INDEX_DIR": None,
+    #: Drain the search outbox right after each request that changed listings (one-process installs).
+    "SEARCH_DRAIN_IN_REQUEST": True,
     #: Elasticsearch 8.x cluster URL for SEARCH_BACKEND=elasticsearch.
     "ELASTICSEARCH_URL": "http://127.0.0.1:9200",
     #: Load the demo data set when the database has no organisations yet (`flask bootstrap`).

@@ -1,12 +1,14 @@
 """Locale selection (zh_CN by default, en second) and Jinja helpers for code-list labels."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from flask import session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from tt_platform import taxonomy
 from tt_platform.accounts.models import OrgKind, Verification
@@ -52,8 +54,25 @@ def wan_number(amount) -> str:
     return f"{Decimal(amount):,.2f}" if amount is not None else ""
 
 
+def highlight(text: str, terms) -> Markup:
+    """`text` escaped, with each occurrence of the terms wrapped in <mark> (longest terms first)."""
+    text = text or ""
+    wanted = sorted({t for t in terms or () if t and (len(t) >= 2 or t.isascii())}, key=len, reverse=True)
+    if not wanted:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(t) for t in wanted), re.IGNORECASE)
+    out, last = [], 0
+    for found in pattern.finditer(text):
+        out.append(escape(text[last:found.start()]))
+        out.append(Markup("<mark>%s</mark>") % found.group(0))  # % escapes the matched text
+        last = found.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["highlight"] = highlight
     app.jinja_env.filters["wan"] = wan
     app.jinja_env.filters["wan_number"] = wan_number
 

@@ -236,20 +236,26 @@ class EmbeddedBackend:
         hits = searcher.search(full, k).hits
         return [SearchHit(searcher.doc(addr)["id"][0], score) for score, addr in hits]
 
-    def search_page(self, query: TextQuery | None, filters: Filters, *, offset: int, limit: int, sort: str,
-                    facets: Sequence[str] = ()) -> ResultPage:
-        """A page of results for the search pages: text relevance or a field order, plus facet counts."""
+    def search_page(self, query: Sequence[TextQuery] | None, filters: Filters, *, offset: int, limit: int,
+                    sort: str, facets: Sequence[str] = ()) -> ResultPage:
+        """A page for the search pages: every part of `query` must match (one part per word the user
+        typed; within a part its words or bigrams may); relevance or a field order; facet counts."""
         q = tantivy.Query
         clauses = self._filter_clauses(filters)
         text_query = None
-        if query is not None:
-            parts = [tq for tq in (self._text_query(query.words, "words"),
-                                   self._text_query(query.bigrams, "bigrams")) if tq is not None]
-            if parts:
-                text_query = q.boolean_query([(tantivy.Occur.Should, p) for p in parts])
+        musts = []
+        for part in query or ():
+            alternatives = [tq for tq in (self._text_query(part.words, "words"),
+                                          self._text_query(part.bigrams, "bigrams")) if tq is not None]
+            if alternatives:
+                musts.append((tantivy.Occur.Must, q.boolean_query([(tantivy.Occur.Should, a) for a in alternatives])))
+        if musts:
+            text_query = q.boolean_query(musts)
         base = q.boolean_query(([(tantivy.Occur.Must, text_query)] if text_query else
                                 [(tantivy.Occur.Must, q.all_query())]) + clauses)
         searcher = self._searcher()
+        if sort == "relevance" and text_query is None:
+            sort = "newest"
         order_by = {"newest": ("published", tantivy.Order.Desc), "oldest": ("published", tantivy.Order.Asc),
                     "amount_desc": ("amount_high", tantivy.Order.Desc),
                     "amount_asc": ("amount_low", tantivy.Order.Asc), "trl_desc": ("trl", tantivy.Order.Desc)}

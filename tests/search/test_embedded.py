@@ -83,7 +83,7 @@ def test_one_writer_per_directory(backend, tmp_path):
 
 
 def test_search_page_facets_and_sort(backend):
-    page = backend.search_page(None, Filters(kind="achievement"), offset=0, limit=10, sort="amount_desc",
+    page = backend.search_page([], Filters(kind="achievement"), offset=0, limit=10, sort="amount_desc",
                                facets=("field_code",))
     assert ids(page.hits) == ["achievement:2", "achievement:1"]
     assert page.total == 2

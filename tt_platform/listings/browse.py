@@ -10,7 +10,7 @@ from tt_platform import taxonomy
 from tt_platform.accounts.models import Organisation, OrgKind
 from tt_platform.listings.models import PUBLIC_STATES, ListingStatus
 
-SORTS = ("newest", "oldest", "amount_desc", "amount_asc", "trl_desc")
+SORTS = ("relevance", "newest", "oldest", "amount_desc", "amount_asc", "trl_desc")
 
 
 @dataclass
@@ -26,6 +26,8 @@ class BrowseParams:
     org_kind: str = ""
     challenge: bool = False
     sort: str = "newest"
+    #: the user picked the order (otherwise a keyword search sorts by relevance)
+    sort_chosen: bool = False
     page: int = 1
 
     def query_args(self, **overrides) -> dict:
@@ -34,7 +36,8 @@ class BrowseParams:
             "q": self.q, "field": self.field, "region": self.region, "trl_min": self.trl_min or "",
             "mode": self.mode, "amount_min": self.amount_min if self.amount_min is not None else "",
             "amount_max": self.amount_max if self.amount_max is not None else "", "status": self.status,
-            "org_kind": self.org_kind, "challenge": "1" if self.challenge else "", "sort": self.sort,
+            "org_kind": self.org_kind, "challenge": "1" if self.challenge else "",
+            "sort": self.sort if self.sort_chosen else "",
         }
         args.update(overrides)
         return {k: v for k, v in args.items() if v not in ("", None)}
@@ -68,7 +71,8 @@ def parse(args) -> BrowseParams:
     p.status = args.get("status", "") if args.get("status", "") in statuses else ""
     p.org_kind = args.get("org_kind", "") if args.get("org_kind", "") in {k.value for k in OrgKind} else ""
     p.challenge = args.get("challenge") == "1"
-    p.sort = args.get("sort", "newest") if args.get("sort") in SORTS else "newest"
+    p.sort_chosen = args.get("sort") in SORTS
+    p.sort = args.get("sort") if p.sort_chosen else ("relevance" if p.q else "newest")
     try:
         p.page = max(1, min(int(args.get("page") or 1), 10_000))
     except ValueError:
@@ -108,6 +112,7 @@ def apply(stmt, model, p: BrowseParams, *, amount_low, amount_high, trl_column, 
         stmt = stmt.join(Organisation, Organisation.id == model.organisation_id).where(
             Organisation.kind == OrgKind(p.org_kind))
     order = {
+        "relevance": (model.published_at.desc(), model.id.desc()),  # the database has no relevance
         "newest": (model.published_at.desc(), model.id.desc()),
         "oldest": (model.published_at.asc(), model.id.asc()),
         "amount_desc": (sa.func.coalesce(amount_high, -1).desc(), model.id.desc()),

@@ -14,15 +14,27 @@ from tt_platform.listings.models import ListingStatus
 
 
 def browse_page(model, template: str, *, amount_low, amount_high, trl_column, extra_where=None):
+    """The list page: from the search engine (relevance, facets, highlights); from the database
+    when the engine is unavailable, so browsing never depends on it."""
     params = browse.parse(request.args)
+    per_page = current_app.config["PER_PAGE"]
+    if not params.challenge:
+        from tt_platform.matching import services as matching
+
+        try:
+            page, facets, terms = matching.search_page(model.entity_type, params, per_page)
+        except matching.BackendUnavailable:
+            current_app.logger.warning("search engine unavailable; list page served from the database")
+        else:
+            return render_template(template, page=page, params=params, facets=facets, terms=terms)
     stmt = sa.select(model)
     if extra_where is not None:
         stmt = stmt.where(extra_where(params))
     stmt = browse.apply(stmt, model, params, amount_low=amount_low, amount_high=amount_high,
                         trl_column=trl_column, public_condition=listings.public_filter(model))
-    page = db.paginate(stmt, page=params.page, per_page=current_app.config["PER_PAGE"], error_out=False,
-                       max_per_page=100)
-    return render_template(template, page=page, params=params)
+    page = db.paginate(stmt, page=params.page, per_page=per_page, error_out=False, max_per_page=100)
+    terms = [t for t in params.q.split() if t]
+    return render_template(template, page=page, params=params, facets={}, terms=terms)
 
 
 def detail_page(model, listing_id: int, template: str, **context):

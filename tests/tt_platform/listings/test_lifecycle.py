@@ -165,9 +165,10 @@ def test_enterprises_cannot_publish_results_and_universities_cannot_publish_dema
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Achievement)) == 0
 
 
-def test_expiry_is_computed_then_persisted(client, db):
+def test_expiry_is_computed_then_persisted(client, db, browse_mode):
     stale = make_demand(valid_until=dt.date.today() - dt.timedelta(days=1))
     fresh = make_demand()
+    browse_mode()
     assert stale.effective_status is ListingStatus.EXPIRED
     html = client.get("/demands/").get_data(as_text=True)
     assert fresh.title in html and stale.title not in html

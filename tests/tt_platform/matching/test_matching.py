@@ -1,0 +1,112 @@
+import json
+
+import sqlalchemy as sa
+
+from tests.factories import make_achievement, make_demand, make_org, make_user
+from tt_platform.accounts.models import OrgKind
+from tt_platform.achievements.models import Achievement
+from tt_platform.indexing import sync
+from tt_platform.listings.models import ListingStatus
+
+
+def corpus(db):
+    uni = make_org(OrgKind.UNIVERSITY, region_code="110100")
+    ice = make_achievement(uni, title="风力发电机叶片覆冰监测方法", keywords="覆冰,叶片,光纤传感",
+                           description="基于光纤光栅的叶片结冰厚度在线监测", trl=6, field_code="T06")
+    battery = make_achievement(uni, title="锂离子电池热管理系统", keywords="锂离子电池,热管理", field_code="T10")
+    hidden = make_achievement(uni, title="叶片覆冰除冰新方法（草稿）", keywords="覆冰", status=ListingStatus.DRAFT)
+    demand = make_demand(make_org(region_code="150100"), title="风电叶片结冰监测与除冰", keywords="结冰,除冰,风电",
+                         problem="冬季风机叶片覆冰导致停机", field_code="T06", required_trl=5)
+    sync.rebuild()
+    return ice, battery, hidden, demand
+
+
+def test_match_page_for_a_demand_explains(client, db, index):
+    ice, battery, hidden, demand = corpus(db)
+    html = client.get(f"/matches/demand/{demand.id}").get_data(as_text=True)
+    ice_link, battery_link = f'href="/results/{ice.id}"', f'href="/results/{battery.id}"'
+    assert ice_link in html
+    assert f'href="/results/{hidden.id}"' not in html  # drafts never appear as matches
+    assert html.index(ice_link) < (html.index(battery_link) if battery_link in html else len(html))
+    assert "<mark>覆冰</mark>" in html  # shared terms highlighted
+    assert "相同技术领域" in html or "Same technology field" in html
+
+
+def test_match_page_for_a_result_lists_demands(client, db, index):
+    ice, _battery, _hidden, demand = corpus(db)
+    html = client.get(f"/matches/result/{ice.id}").get_data(as_text=True)
+    assert f'href="/demands/{demand.id}"' in html
+
+
+def test_match_page_respects_visibility(client, login, db, index):
+    _ice, _battery, hidden, _demand = corpus(db)
+    assert client.get(f"/matches/result/{hidden.id}").status_code == 404
+    owner = make_user(hidden.organisation)
+    assert login(owner).get(f"/matches/result/{hidden.id}").status_code == 200
+    assert client.get("/matches/nonsense/1").status_code == 404
+
+
+def test_search_page_uses_the_engine_with_synonyms_and_facets(client, db, index):
+    ice, battery, _hidden, _demand = corpus(db)
+    html = client.get("/results/", query_string={"q": "结冰"}).get_data(as_text=True)
+    # 结冰 finds 覆冰 through the synonym table
+    assert f'href="/results/{ice.id}"' in html and f'href="/results/{battery.id}"' not in html
+    assert "(1)" in html  # facet counts beside the filter options
+
+
+def test_api_match_results(client, db, index):
+    ice, *_ = corpus(db)
+    demand = {"id": "q1", "title": "叶片结冰", "description": "风电场叶片覆冰监测", "field": "新能源与高效节能",
+              "keywords": ["覆冰"], "region": "内蒙古自治区", "budget_wan": 100, "modes": ["技术转让"]}
+    response = client.post("/api/v1/match/results", json=demand)
+    assert response.status_code == 200
+    top = response.json["ranking"][0]
+    assert top["id"] == f"achievement:{ice.id}"
+    assert "覆冰" in top["shared_terms"]
+    assert {c["key"] for c in top["components"]} == {"field", "price", "modes", "region", "freshness"}
+
+
+def test_api_rejects_bad_demands(client, db, index):
+    assert client.post("/api/v1/match/results", data="x", content_type="text/plain").status_code == 415
+    for bad in ([], {}, {"title": 5}, {"title": "x", "keywords": "a"}, {"title": "x", "budget_wan": -1},
+                {"title": "x", "field": "不存在"}, {"title": "x", "trl": 12}, {"title": "长" * 300}):
+        response = client.post("/api/v1/match/results", json=bad)
+        assert response.status_code == 400, bad
+        assert response.json["error"]
+
+
+def test_import_and_match_run_commands(app, db, index, tmp_path):
+    records = [
+        {"id": "x-1", "title": "风力机叶片覆冰机理研究", "abstract": "研究叶片覆冰过程。", "keywords": ["覆冰"],
+         "discipline": "动力工程及工程热物理", "category": "工学"},
+        {"id": "x-2", "title": "水稻育种新方法", "abstract": "抗病水稻选育。", "keywords": ["水稻"],
+         "discipline": "作物学", "category": "农学"},
+    ]
+    source = tmp_path / "records.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["import", "achievements", str(source)])
+    assert result.exit_code == 0, result.output
+    assert "imported 2 results" in result.output
+    again = runner.invoke(args=["import", "achievements", str(source)])
+    assert "skipped 2" in again.output
+    imported = db.session.scalar(sa.select(Achievement).where(Achievement.external_ref == "x-1"))
+    assert imported.field_code == "T06" and imported.status is ListingStatus.PUBLISHED
+
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text(json.dumps({"id": "d1", "title": "叶片结冰", "description": "风机叶片覆冰",
+                                   "keywords": ["覆冰"]}, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "run.jsonl"
+    result = runner.invoke(args=["match", "run", "--queries", str(queries), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    line = json.loads(out.read_text(encoding="utf-8"))
+    assert line["query_id"] == "d1" and line["ranking"][0] == "x-1"
+
+
+def test_import_refuses_bad_files_and_writes_nothing(app, db, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "ok-1", "title": "t", "abstract": "a"}\n{not json}\n', encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import", "achievements", str(bad)])
+    assert result.exit_code != 0
+    assert "line 2" in result.output
+    assert db.session.scalar(sa.select(Achievement).where(Achievement.external_ref == "ok-1")) is None

@@ -1,0 +1,153 @@
+"""Keeping the search index equal to the database: drain the outbox, rebuild, reconcile.
+
+drain: take pending outbox rows in id order, collapse them per entity, rebuild each document from
+the current database state (a missing row means delete), send one batch, mark the rows processed.
+If the engine is down nothing is marked and the next drain retries: writes never wait on search.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from search.backends.base import BackendUnavailable
+from tt_platform.database import db, utcnow
+from tt_platform.indexing import registry
+from tt_platform.indexing.engine import get_backend
+from tt_platform.indexing.outbox import SearchOutbox
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+@dataclass
+class DrainReport:
+    rows: int = 0
+    upserted: int = 0
+    deleted: int = 0
+    failed: bool = False
+
+
+def _documents(entity, ids: list[int]) -> dict[int, object]:
+    model = entity.model
+    rows = db.session.scalars(sa.select(model).where(model.id.in_(ids))).all()
+    return {row.id: entity.to_document(row) for row in rows}
+
+
+def drain(limit: int = 10_000) -> DrainReport:
+    """Apply pending outbox rows to the index (caller commits the processed marks)."""
+    report = DrainReport()
+    stmt = sa.select(SearchOutbox).where(SearchOutbox.processed_at.is_(None)).order_by(SearchOutbox.id).limit(limit)
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)  # two drains never take the same rows
+    rows = db.session.scalars(stmt).all()
+    if not rows:
+        return report
+    report.rows = len(rows)
+    wanted: dict[str, set[int]] = {}
+    for row in rows:
+        wanted.setdefault(row.entity_type, set()).add(row.entity_id)
+    try:
+        backend = get_backend()
+        for name, ids in wanted.items():
+            entity = registry.entities().get(name)
+            if entity is None:
+                continue
+            docs = _documents(entity, sorted(ids))
+            report.upserted += backend.upsert(docs.values())
+            report.deleted += backend.delete(registry.doc_id(name, i) for i in ids if i not in docs)
+        backend.commit()
+    except BackendUnavailable as exc:
+        log.warning("search index not updated, %d outbox rows stay pending: %s", len(rows), exc)
+        report.failed = True
+        return report
+    now = utcnow()
+    for row in rows:
+        row.processed_at = now
+    return report
+
+
+def purge_processed(older_than_days: int = 7) -> int:
+    import datetime as dt
+
+    cutoff = utcnow() - dt.timedelta(days=older_than_days)
+    result = db.session.execute(sa.delete(SearchOutbox).where(SearchOutbox.processed_at < cutoff))
+    return result.rowcount or 0
+
+
+def all_documents(progress: Callable[[int], None] | None = None):
+    """Every indexed entity's document, straight from the database, in batches."""
+    for name, entity in registry.entities().items():
+        model = entity.model
+        last = 0
+        while True:
+            rows = db.session.scalars(sa.select(model).where(model.id > last).order_by(model.id).limit(BATCH)).all()
+            if not rows:
+                break
+            for row in rows:
+                yield name, entity.to_document(row)
+            last = rows[-1].id
+            if progress:
+                progress(len(rows))
+
+
+def rebuild(progress: Callable[[int], None] | None = None) -> int:
+    """Re-index everything from the database and mark the outbox processed (repairs any drift)."""
+    backend = get_backend()
+    backend.clear()
+    n = 0
+    for _name, doc in all_documents(progress):
+        backend.upsert([doc])
+        n += 1
+        if n % BATCH == 0:
+            backend.commit()
+    backend.commit()
+    db.session.execute(sa.update(SearchOutbox).where(SearchOutbox.processed_at.is_(None))
+                       .values(processed_at=utcnow()))
+    return n
+
+
+@dataclass
+class ReconcileReport:
+    missing: int = 0
+    stale: int = 0
+    orphans: int = 0
+
+
+def reconcile(*, repair: bool = True) -> ReconcileReport:
+    """Compare the database's documents with the index (by version hash) and repair the difference."""
+    backend = get_backend()
+    indexed = backend.versions()
+    report = ReconcileReport()
+    expected_ids = set()
+    to_upsert = []
+    for _name, doc in all_documents():
+        expected_ids.add(doc.doc_id)
+        have = indexed.get(doc.doc_id)
+        if have is None:
+            report.missing += 1
+            to_upsert.append(doc)
+        elif have != doc.version:
+            report.stale += 1
+            to_upsert.append(doc)
+    orphans = [doc_id for doc_id in indexed if doc_id not in expected_ids]
+    report.orphans = len(orphans)
+    if repair and (to_upsert or orphans):
+        backend.upsert(to_upsert)
+        backend.delete(orphans)
+        backend.commit()
+    return report
+
+
+def status() -> dict:
+    pending = db.session.scalar(sa.select(sa.func.count()).where(SearchOutbox.processed_at.is_(None))) or 0
+    try:
+        backend = get_backend()
+        indexed, name = backend.count(), backend.name
+    except BackendUnavailable as exc:
+        indexed, name = None, f"unavailable ({exc})"
+    in_db = sum(db.session.scalar(sa.select(sa.func.count()).select_from(e.model)) or 0
+                for e in registry.entities().values())
+    return {"backend": name, "indexed": indexed, "in_database": in_db, "outbox_pending": pending}

@@ -1,0 +1,109 @@
+"""Matches both ways, similar listings and engine-backed search pages, over the configured backend."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from search import analysis
+from search.backends.base import BackendUnavailable
+from search.documents import ACHIEVEMENT, DEMAND, Filters, MatchQuery
+from search.matching import Match, match, text_query
+from tt_platform.achievements.models import Achievement
+from tt_platform.database import db
+from tt_platform.demands.models import Demand
+from tt_platform.indexing import registry
+from tt_platform.indexing.engine import get_backend
+
+MODELS = {DEMAND: Demand, ACHIEVEMENT: Achievement}
+OTHER_SIDE = {DEMAND: ACHIEVEMENT, ACHIEVEMENT: DEMAND}
+
+
+@dataclass
+class MatchRow:
+    """A match with the database row it points to (for rendering)."""
+
+    match: Match
+    listing: object
+
+
+def _rows(kind: str, doc_ids: list[str]) -> dict[str, object]:
+    model = MODELS[kind]
+    ids = [int(d.split(":", 1)[1]) for d in doc_ids]
+    rows = db.session.scalars(sa.select(model).where(model.id.in_(ids))).all() if ids else []
+    return {f"{kind}:{r.id}": r for r in rows}
+
+
+def matches_for(listing, *, same_side: bool = False, limit: int = 10) -> list[MatchRow]:
+    """Ranked listings of the other side (or of the same side: 'similar') for a stored listing."""
+    entity = registry.entities()[listing.entity_type]
+    doc = entity.to_document(listing)
+    target = listing.entity_type if same_side else OTHER_SIDE[listing.entity_type]
+    mq = MatchQuery.from_listing(doc, target, Filters(kind=target, exclude_ids=(doc.doc_id,)))
+    found = match(get_backend(), mq, limit=limit, synonyms=analysis.default_synonyms())
+    rows = _rows(target, [m.doc_id for m in found])
+    return [MatchRow(m, rows[m.doc_id]) for m in found if m.doc_id in rows]
+
+
+def match_demand_text(mq: MatchQuery, limit: int = 100) -> list[Match]:
+    return match(get_backend(), mq, limit=limit, synonyms=analysis.default_synonyms())
+
+
+class EnginePage:
+    """The subset of Flask-SQLAlchemy's Pagination the templates use, for engine results."""
+
+    def __init__(self, items, total: int, page: int, per_page: int):
+        self.items, self.total, self.page, self.per_page = items, total, page, per_page
+        self.pages = max(1, math.ceil(total / per_page)) if total else 0
+        self.has_prev, self.has_next = page > 1, page < self.pages
+        self.prev_num, self.next_num = page - 1, page + 1
+
+    def iter_pages(self, left_edge=1, left_current=2, right_current=3, right_edge=1):
+        last = 0
+        for num in range(1, self.pages + 1):
+            if (num <= left_edge or self.page - left_current <= num <= self.page + right_current
+                    or num > self.pages - right_edge):
+                if last + 1 != num:
+                    yield None
+                yield num
+                last = num
+
+
+FACETS = ("field_code", "org_kind", "mode", "status", "region_p")
+
+
+def search_page(kind: str, params, per_page: int):
+    """Search a side with the engine: (page, facets, highlight terms). Raises BackendUnavailable."""
+    backend = get_backend()
+    filters = Filters(
+        kind=kind, field_codes=(params.field,) if params.field else (),
+        region_prefix=_prefix(params.region) if params.region else None, trl_min=params.trl_min,
+        mode=params.mode or None,
+        amount_min=float(params.amount_min) if params.amount_min is not None else None,
+        amount_max=float(params.amount_max) if params.amount_max is not None else None,
+        statuses=(params.status,) if params.status else (), org_kind=params.org_kind or None,
+    )
+    parts = []
+    terms: list[str] = []
+    for word in params.q.split()[:8]:
+        tq = text_query(MatchQuery(title=word, text=""), synonyms=analysis.default_synonyms())
+        if tq.words or tq.bigrams:
+            parts.append(tq)
+            terms.extend(tq.words or [word])
+    result = backend.search_page(parts, filters, offset=(params.page - 1) * per_page, limit=per_page, sort=params.sort,
+                                 facets=FACETS)
+    rows = _rows(kind, [h.doc_id for h in result.hits])
+    items = [rows[h.doc_id] for h in result.hits if h.doc_id in rows]
+    facets = dict(result.facets)
+    facets["province"] = {k + "0000": v for k, v in facets.pop("region_p", {}).items() if len(k) == 2}
+    return EnginePage(items, result.total, params.page, per_page), facets, terms
+
+
+def _prefix(code: str) -> str:
+    from tt_platform.listings.browse import region_prefix
+
+    return region_prefix(code)
+
+
+__all__ = ["BackendUnavailable", "MatchRow", "matches_for", "search_page", "match_demand_text"]

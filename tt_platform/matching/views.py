@@ -1,0 +1,32 @@
+"""Match pages: results for a demand, demands for a result, similar listings — each with reasons."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+
+from search.backends.base import BackendUnavailable
+from tt_platform.achievements.models import Achievement
+from tt_platform.demands.models import Demand
+from tt_platform.listings import services as listings
+from tt_platform.matching import services
+from tt_platform.security import PUBLIC, permission
+
+bp = Blueprint("matching", __name__, url_prefix="/matches")
+KINDS = {"demand": Demand, "result": Achievement}
+
+
+@bp.route("/<kind>/<int:listing_id>")
+@permission(PUBLIC)
+def for_listing(kind: str, listing_id: int):
+    model = KINDS.get(kind)
+    if model is None:
+        abort(404)
+    listing = listings.get_visible(model, listing_id, current_user)
+    try:
+        rows = services.matches_for(listing, limit=20)
+        similar = services.matches_for(listing, same_side=True, limit=6)
+        available = True
+    except BackendUnavailable:
+        rows, similar, available = [], [], False
+    return render_template("matching/matches.html", listing=listing, kind=kind, rows=rows, similar=similar,
+                           available=available)
