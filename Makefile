@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app tt_platform
 PO := $(wildcard tt_platform/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: install run test test-sqlite test-postgres lint system-deps translations-update assets
+.PHONY: install run test test-sqlite test-postgres lint system-deps translations-update assets bench
 
 install: $(VENV)/.installed $(MO)
 
@@ -38,6 +38,10 @@ test-sqlite: install
 
 test-postgres: install
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 -p no:cacheprovider -m "not e2e"
+
+# Benchmarks (numbers in README.md): matching quality on the public dev set.
+bench: install
+	$(BIN)/python bench/quality.py
 
 translations-update: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot --no-location --sort-output .

@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_BACKEND": "embedded",
     #: Directory of the embedded search index. Default: `instance/search-index`.
     "SEARCH_INDEX_DIR": None,
+    #: Expand queries through the related-term table (结冰 ↔ 覆冰); off only to measure its effect.
+    "SEARCH_SYNONYMS": True,
     #: Drain the search outbox right after each request that changed listings (one-process installs).
     "SEARCH_DRAIN_IN_REQUEST": True,
     #: Elasticsearch 8.x cluster URL for SEARCH_BACKEND=elasticsearch.

@@ -35,19 +35,25 @@ def _rows(kind: str, doc_ids: list[str]) -> dict[str, object]:
     return {f"{kind}:{r.id}": r for r in rows}
 
 
+def _synonyms():
+    from flask import current_app
+
+    return analysis.default_synonyms() if current_app.config["SEARCH_SYNONYMS"] else None
+
+
 def matches_for(listing, *, same_side: bool = False, limit: int = 10) -> list[MatchRow]:
     """Ranked listings of the other side (or of the same side: 'similar') for a stored listing."""
     entity = registry.entities()[listing.entity_type]
     doc = entity.to_document(listing)
     target = listing.entity_type if same_side else OTHER_SIDE[listing.entity_type]
     mq = MatchQuery.from_listing(doc, target, Filters(kind=target, exclude_ids=(doc.doc_id,)))
-    found = match(get_backend(), mq, limit=limit, synonyms=analysis.default_synonyms())
+    found = match(get_backend(), mq, limit=limit, synonyms=_synonyms())
     rows = _rows(target, [m.doc_id for m in found])
     return [MatchRow(m, rows[m.doc_id]) for m in found if m.doc_id in rows]
 
 
 def match_demand_text(mq: MatchQuery, limit: int = 100) -> list[Match]:
-    return match(get_backend(), mq, limit=limit, synonyms=analysis.default_synonyms())
+    return match(get_backend(), mq, limit=limit, synonyms=_synonyms())
 
 
 class EnginePage:
@@ -87,7 +93,7 @@ def search_page(kind: str, params, per_page: int):
     parts = []
     terms: list[str] = []
     for word in params.q.split()[:8]:
-        tq = text_query(MatchQuery(title=word, text=""), synonyms=analysis.default_synonyms())
+        tq = text_query(MatchQuery(title=word, text=""), synonyms=_synonyms())
         if tq.words or tq.bigrams:
             parts.append(tq)
             terms.extend(tq.words or [word])
