@@ -21,6 +21,7 @@ ROUTES = [
     ("POST", "/submit", {}, "owner"),
     ("POST", "/status", {"status": "closed"}, "owner"),
     ("POST", "REVIEW", {"decision": "approve"}, "operator"),
+    ("GET", "MATCHES", None, "view"),
 ]
 
 
@@ -65,7 +66,12 @@ def test_matrix(app, db, entity, state, viewer, method, suffix, data, permission
     listing = factory(owner_org, status=state)
     user = make_viewer(viewer, owner_org, kind)
     client = app.test_client(user=user) if user else app.test_client()
-    path = f"/review/{entity}/{listing.id}" if suffix == "REVIEW" else f"{prefix}/{listing.id}{suffix}"
+    if suffix == "REVIEW":
+        path = f"/review/{entity}/{listing.id}"
+    elif suffix == "MATCHES":
+        path = f"/matches/{'demand' if entity == 'demand' else 'result'}/{listing.id}"
+    else:
+        path = f"{prefix}/{listing.id}{suffix}"
     audit_before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
     status_before = listing.status
 
