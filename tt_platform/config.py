@@ -30,6 +30,15 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_DRAIN_IN_REQUEST": True,
     #: Elasticsearch 8.x cluster URL for SEARCH_BACKEND=elasticsearch.
     "ELASTICSEARCH_URL": "http://127.0.0.1:9200",
+    #: Read alias of the listings index (the write alias is `<alias>-write`; indices `<alias>_v<n>`).
+    "ELASTICSEARCH_ALIAS": "tt_listings",
+    #: Tokenizers: IK (`ik_max_word` / `ik_smart`); without IK use `smartcn_tokenizer` for both.
+    "ELASTICSEARCH_INDEX_TOKENIZER": "ik_max_word",
+    "ELASTICSEARCH_SEARCH_TOKENIZER": "ik_smart",
+    #: Synonyms set (Synonyms API, 8.10+) fed from the related-term table; empty to disable.
+    "ELASTICSEARCH_SYNONYMS_SET": "tt-synonyms",
+    "ELASTICSEARCH_SHARDS": 1,  #: primary shards of a new index
+    "ELASTICSEARCH_REPLICAS": 1,  #: replicas of a live index (0 while rebuilding)
     #: Load the demo data set when the database has no organisations yet (`flask bootstrap`).
     "DEMO": False,
     #: `console` (log the message), `smtp`, or `memory` (kept in app.extensions; used by tests).

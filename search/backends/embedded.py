@@ -90,6 +90,13 @@ class EmbeddedBackend:
         marker.write_text(SCHEMA_VERSION)
         return index
 
+    def begin_rebuild(self) -> None:
+        """A rebuild refills this directory (tantivy swaps segments atomically at commit)."""
+        self.clear()
+
+    def finish_rebuild(self) -> None:
+        self.commit()
+
     def clear(self) -> None:
         with self._lock, self._writer() as writer:
             writer.delete_all_documents()

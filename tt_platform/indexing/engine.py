@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from search.backends.base import BackendUnavailable, SearchBackend
+from search.backends.base import SearchBackend
 
 
 def get_backend() -> SearchBackend:
@@ -17,9 +17,24 @@ def get_backend() -> SearchBackend:
 
             backend = EmbeddedBackend(current_app.config["SEARCH_INDEX_DIR"])
         else:
-            raise BackendUnavailable("the Elasticsearch backend is not available in this version")
+            backend = _elasticsearch(current_app.config)
         ext["tt_search_backend"] = backend
     return backend
+
+
+def _elasticsearch(cfg):
+    from elasticsearch import Elasticsearch
+
+    from search import analysis
+    from search.backends.elasticsearch import ElasticsearchBackend, EsSettings
+
+    client = Elasticsearch(cfg["ELASTICSEARCH_URL"], request_timeout=10, retry_on_timeout=True, max_retries=2)
+    settings = EsSettings(
+        alias=cfg["ELASTICSEARCH_ALIAS"], index_tokenizer=cfg["ELASTICSEARCH_INDEX_TOKENIZER"],
+        search_tokenizer=cfg["ELASTICSEARCH_SEARCH_TOKENIZER"], synonyms_set=cfg["ELASTICSEARCH_SYNONYMS_SET"] or None,
+        shards=int(cfg["ELASTICSEARCH_SHARDS"]), replicas=int(cfg["ELASTICSEARCH_REPLICAS"]),
+    )
+    return ElasticsearchBackend(client, settings, synonyms=analysis.default_synonyms())
 
 
 def reset_backend() -> None:

@@ -96,7 +96,7 @@ def all_documents(progress: Callable[[int], None] | None = None):
 def rebuild(progress: Callable[[int], None] | None = None) -> int:
     """Re-index everything from the database and mark the outbox processed (repairs any drift)."""
     backend = get_backend()
-    backend.clear()
+    backend.begin_rebuild()
     n = 0
     for _name, doc in all_documents(progress):
         backend.upsert([doc])
@@ -104,6 +104,7 @@ def rebuild(progress: Callable[[int], None] | None = None) -> int:
         if n % BATCH == 0:
             backend.commit()
     backend.commit()
+    backend.finish_rebuild()
     db.session.execute(sa.update(SearchOutbox).where(SearchOutbox.processed_at.is_(None))
                        .values(processed_at=utcnow()))
     return n

@@ -1,3 +1,8 @@
+"""One behavioural suite for every backend: always on the embedded engine, and on Elasticsearch
+when TT_TEST_ES_URL points at a cluster (skipped with that reason otherwise)."""
+import os
+import uuid
+
 import pytest
 
 from search.backends.base import BackendUnavailable
@@ -14,9 +19,27 @@ def listing(n, **kw):
     return Listing(**base)
 
 
-@pytest.fixture
-def backend(tmp_path):
-    engine = EmbeddedBackend(tmp_path / "index")
+def make_backend(kind, tmp_path):
+    if kind == "embedded":
+        return EmbeddedBackend(tmp_path / "index")
+    url = os.environ.get("TT_TEST_ES_URL")
+    if not url:
+        pytest.skip("TT_TEST_ES_URL is not set: no Elasticsearch cluster to run the shared suite against")
+    from elasticsearch import Elasticsearch
+
+    from search.backends.elasticsearch import ElasticsearchBackend, EsSettings
+
+    tokenizer = os.environ.get("TT_TEST_ES_TOKENIZER", "standard")  # IK when the cluster has it
+    settings = EsSettings(alias=f"tt_test_{uuid.uuid4().hex[:8]}", index_tokenizer=tokenizer,
+                          search_tokenizer=tokenizer, synonyms_set=None, replicas=0)
+    engine = ElasticsearchBackend(Elasticsearch(url), settings)
+    engine.ensure_index()
+    return engine
+
+
+@pytest.fixture(params=["embedded", "elasticsearch"])
+def backend(request, tmp_path):
+    engine = make_backend(request.param, tmp_path)
     engine.upsert([
         listing(1, title="风电叶片覆冰监测方法", text="利用光纤传感监测风力发电机叶片覆冰厚度",
                 keywords=("覆冰", "光纤传感")),
@@ -27,7 +50,9 @@ def backend(tmp_path):
         listing(4, kind="demand", doc_id="demand:4", title="需要叶片除冰技术", text="风机叶片结冰严重"),
     ])
     engine.commit()
-    return engine
+    yield engine
+    if request.param == "elasticsearch":
+        engine.client.indices.delete(index=f"{engine.alias}_v*")
 
 
 def query(text, **kw):
@@ -68,11 +93,15 @@ def test_upsert_replaces_and_delete_removes(backend):
 
 
 def test_index_persists_across_instances(backend, tmp_path):
+    if not isinstance(backend, EmbeddedBackend):
+        pytest.skip("embedded only: a directory reopened by a second instance")
     again = EmbeddedBackend(tmp_path / "index")
     assert again.get("achievement:1").title == "风电叶片覆冰监测方法"
 
 
 def test_one_writer_per_directory(backend, tmp_path):
+    if not isinstance(backend, EmbeddedBackend):
+        pytest.skip("embedded only: tantivy's writer lock")
     held = backend._index.writer(heap_size=15_000_000, num_threads=1)
     try:
         backend.upsert([listing(7)])
