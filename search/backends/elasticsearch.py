@@ -296,6 +296,14 @@ class ElasticsearchBackend:
         hits = response["hits"]["hits"]
         return listing_from_json(json.dumps(hits[0]["_source"]["doc"]).encode()) if hits else None
 
+    def get_many(self, doc_ids: Sequence[str]) -> dict[str, Listing]:
+        if not doc_ids:
+            return {}
+        response = self._call(self.client.search, index=self.alias, size=len(doc_ids),
+                              source={"includes": ["doc"]}, query={"ids": {"values": list(doc_ids)}})
+        docs = (listing_from_json(json.dumps(h["_source"]["doc"]).encode()) for h in response["hits"]["hits"])
+        return {doc.doc_id: doc for doc in docs}
+
     def versions(self) -> dict[str, str]:
         from elasticsearch import helpers
 

@@ -183,6 +183,15 @@ class EmbeddedBackend:
             return None
         return listing_from_json(searcher.doc(hits[0][1])["doc"][0])
 
+    def get_many(self, doc_ids: Sequence[str]) -> dict[str, Listing]:
+        if not doc_ids:
+            return {}
+        searcher = self._searcher()
+        query = tantivy.Query.term_set_query(self.schema, "id", list(doc_ids))
+        hits = searcher.search(query, len(doc_ids)).hits
+        docs = (listing_from_json(searcher.doc(addr)["doc"][0]) for _score, addr in hits)
+        return {doc.doc_id: doc for doc in docs}
+
     def all_listings(self) -> Iterable[Listing]:
         searcher = self._searcher()
         total = searcher.num_docs

@@ -22,7 +22,7 @@ def live_app(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("live")
     app = create_app({**TEST_CONFIG, "WTF_CSRF_ENABLED": True, "DATABASE_URL": f"sqlite:///{tmp / 'live.db'}",
-                      "SEARCH_INDEX_DIR": str(tmp / "index")})
+                      "SEARCH_INDEX_DIR": str(tmp / "index"), "SEARCH_VECTOR_DIR": str(tmp / "vectors")})
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
     return app

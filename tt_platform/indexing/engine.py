@@ -1,6 +1,9 @@
 """The configured search backend, one per application."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 from flask import current_app
 
 from search.backends.base import SearchBackend
@@ -22,6 +25,32 @@ def get_backend() -> SearchBackend:
     return backend
 
 
+#: Precomputed vectors shipped with the demo (text hash → vector), per model.
+SHIPPED_VECTORS = Path(__file__).resolve().parent.parent / "demo" / "data"
+
+
+@dataclass
+class Vectors:
+    store: object
+    embedder: object | None
+
+
+def get_vectors() -> Vectors | None:
+    """The vector store and embedder of the dense channel, or None when it is off."""
+    ext = current_app.extensions
+    if "tt_vectors" not in ext:
+        from search import embeddings
+
+        embedder = embeddings.load_embedder(current_app.config["SEARCH_EMBEDDINGS"])
+        if embedder is None:
+            ext["tt_vectors"] = None
+        else:
+            store = embeddings.VectorStore(current_app.config["SEARCH_VECTOR_DIR"], embedder.dims, embedder.name)
+            store.seed_cache(SHIPPED_VECTORS / f"vectors-{embedder.name}.npz")
+            ext["tt_vectors"] = Vectors(store, embedder)
+    return ext["tt_vectors"]
+
+
 def _elasticsearch(cfg):
     from elasticsearch import Elasticsearch
 
@@ -38,5 +67,6 @@ def _elasticsearch(cfg):
 
 
 def reset_backend() -> None:
-    """Forget the opened backend (tests, and after a rebuild that replaced the directory)."""
+    """Forget the opened backend and vectors (tests, and after a rebuild that replaced them)."""
     current_app.extensions.pop("tt_search_backend", None)
+    current_app.extensions.pop("tt_vectors", None)

@@ -142,6 +142,49 @@ def reconcile(*, repair: bool = True) -> ReconcileReport:
     return report
 
 
+@dataclass
+class EmbedReport:
+    embedded: int = 0
+    stored: int = 0
+    removed: int = 0
+
+
+def embed(progress: Callable[[int], None] | None = None, batch: int = 256) -> EmbedReport:
+    """Give every listing whose text changed a vector (cached texts cost nothing); drop vectors of
+    listings that are gone. Outside the request path: run it from cron or after imports."""
+    from tt_platform.indexing.engine import get_vectors
+
+    report = EmbedReport()
+    vectors = get_vectors()
+    if vectors is None:
+        return report
+    store = vectors.store
+    present = set()
+    pending = []
+    for _name, doc in all_documents():
+        present.add(doc.doc_id)
+        pending.append(doc)
+        if len(pending) >= batch:
+            report.embedded += _embed_batch(store, vectors.embedder, pending, report)
+            if progress:
+                progress(len(pending))
+            pending = []
+    report.embedded += _embed_batch(store, vectors.embedder, pending, report)
+    if progress and pending:
+        progress(len(pending))
+    gone = [doc_id for doc_id in store.hashes if doc_id not in present]
+    store.remove(gone)
+    report.removed = len(gone)
+    store.save()
+    return report
+
+
+def _embed_batch(store, embedder, docs, report) -> int:
+    todo = store.missing(docs)
+    report.stored += len(todo)
+    return store.put(todo, embedder) if todo else 0
+
+
 def status() -> dict:
     pending = db.session.scalar(sa.select(sa.func.count()).where(SearchOutbox.processed_at.is_(None))) or 0
     try:
@@ -151,4 +194,8 @@ def status() -> dict:
         indexed, name = None, f"unavailable ({exc})"
     in_db = sum(db.session.scalar(sa.select(sa.func.count()).select_from(e.model)) or 0
                 for e in registry.entities().values())
-    return {"backend": name, "indexed": indexed, "in_database": in_db, "outbox_pending": pending}
+    from tt_platform.indexing.engine import get_vectors
+
+    vectors = get_vectors()
+    dense = f"{vectors.embedder.name}: {len(vectors.store)} vectors" if vectors else "off"
+    return {"backend": name, "indexed": indexed, "in_database": in_db, "outbox_pending": pending, "dense": dense}

@@ -41,19 +41,29 @@ def _synonyms():
     return analysis.default_synonyms() if current_app.config["SEARCH_SYNONYMS"] else None
 
 
+def _dense():
+    from search.matching import dense_channel
+    from tt_platform.indexing.engine import get_vectors
+
+    vectors = get_vectors()
+    if vectors is None or not len(vectors.store):
+        return None
+    return dense_channel(vectors.store, vectors.embedder)
+
+
 def matches_for(listing, *, same_side: bool = False, limit: int = 10) -> list[MatchRow]:
     """Ranked listings of the other side (or of the same side: 'similar') for a stored listing."""
     entity = registry.entities()[listing.entity_type]
     doc = entity.to_document(listing)
     target = listing.entity_type if same_side else OTHER_SIDE[listing.entity_type]
     mq = MatchQuery.from_listing(doc, target, Filters(kind=target, exclude_ids=(doc.doc_id,)))
-    found = match(get_backend(), mq, limit=limit, synonyms=_synonyms())
+    found = match(get_backend(), mq, limit=limit, synonyms=_synonyms(), dense=_dense())
     rows = _rows(target, [m.doc_id for m in found])
     return [MatchRow(m, rows[m.doc_id]) for m in found if m.doc_id in rows]
 
 
 def match_demand_text(mq: MatchQuery, limit: int = 100) -> list[Match]:
-    return match(get_backend(), mq, limit=limit, synonyms=_synonyms())
+    return match(get_backend(), mq, limit=limit, synonyms=_synonyms(), dense=_dense())
 
 
 class EnginePage:

