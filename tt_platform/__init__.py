@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from tt_platform.accounts.views import bp as accounts_bp
     from tt_platform.achievements.views import bp as achievements_bp
+    from tt_platform.alerts.views import bp as alerts_bp
     from tt_platform.auth.views import bp as auth_bp
     from tt_platform.demands.lists_views import bp as demand_lists_bp
     from tt_platform.demands.views import bp as demands_bp
@@ -43,6 +44,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tt_platform.review.views import bp as review_bp
 
     for blueprint in (main_bp, auth_bp, accounts_bp, orgs_bp, demands_bp, demand_lists_bp, achievements_bp,
-                      review_bp, matching_bp, api_match_bp):
+                      review_bp, matching_bp, api_match_bp, alerts_bp):
         app.register_blueprint(blueprint)
     return app

@@ -15,7 +15,7 @@ listings_cli = AppGroup("listings", help="Listing maintenance (run `expire` dail
 
 
 def init_app(app) -> None:
-    for group in (demo_cli, accounts_cli, listings_cli, search_cli, import_cli, match_cli):
+    for group in (demo_cli, accounts_cli, listings_cli, search_cli, import_cli, match_cli, alerts_cli):
         app.cli.add_command(group)
     app.cli.add_command(bootstrap)
 
@@ -111,6 +111,18 @@ def expire():
 search_cli = AppGroup("search", help="Search index: drain the outbox, rebuild, reconcile, status.")
 import_cli = AppGroup("import", help="Bulk imports.")
 match_cli = AppGroup("match", help="Matching runs (benchmarks).")
+alerts_cli = AppGroup("alerts", help="Notifications for follows and saved searches (run `run` from cron).")
+
+
+@alerts_cli.command("run")
+def alerts_run():
+    """Notify subscribers of listings published since their last check (idempotent)."""
+    from tt_platform.alerts import services
+
+    report = services.run()
+    db.session.commit()
+    click.echo(f"subscriptions: {report.subscriptions}, notifications: {report.notifications}, "
+               f"e-mails: {report.mails}, failed: {report.failed}")
 
 
 @search_cli.command("drain")

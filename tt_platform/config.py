@@ -74,6 +74,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_FORM_MEMORY_SIZE": 500_000,
     #: UI language when the user has not chosen one: `zh_CN` or `en`.
     "DEFAULT_LOCALE": "zh_CN",
+    #: Public address of the site, for links in e-mails sent outside a request (alerts from cron).
+    "BASE_URL": "http://127.0.0.1:5000",
     #: Listings per page on browse pages.
     "PER_PAGE": 20,
     #: Lifetime of password-reset and invitation links, seconds.

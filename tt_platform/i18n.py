@@ -98,7 +98,14 @@ def init_app(app) -> None:
 
     @app.context_processor
     def current_locale():
-        return {"locale": locale_code()}
+        return {"locale": locale_code(), "unread_notifications": _unread}
+
+
+def _unread() -> int:
+    """Unread notifications of the current user (called by the navbar only when logged in)."""
+    from tt_platform.alerts.services import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
 
 
 def _status_label(value: str) -> str:
