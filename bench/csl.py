@@ -30,9 +30,9 @@ def csl_listings(path: Path = CSL) -> list[Listing]:
     fields = discipline_fields()
     out = []
     with open(path, encoding="utf-8") as fh:
-        for line in fh:
+        for n, line in enumerate(fh, start=1):
             r = json.loads(line)
-            out.append(Listing(doc_id=f"{ACHIEVEMENT}:{r['id']}", kind=ACHIEVEMENT, title=r["title"],
+            out.append(Listing(doc_id=f"{ACHIEVEMENT}:{n}", kind=ACHIEVEMENT, title=r["title"],
                                text=r["abstract"], keywords=tuple(r["keywords"]),
                                field_code=fields.get(r["discipline"]), external_ref=r["id"]))
     return out

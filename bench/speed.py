@@ -46,6 +46,30 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def synthetic_vectors(n: int, seed: int) -> np.ndarray:
+    """Unit vectors clustered like real ones: the shipped e5 vectors of real listings plus noise."""
+    rng = np.random.default_rng(seed)
+    with np.load(ROOT / f"tt_platform/demo/data/vectors-{MODEL}.npz") as npz:
+        bases = npz["vectors"].astype(np.float32)
+    m = bases[rng.integers(0, len(bases), n)] + rng.normal(0, 0.02, (n, bases.shape[1])).astype(np.float32)
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def ann_recall(store: VectorStore, queries: int = 50, k: int = 100) -> float | None:
+    """Share of the exact top-k (brute force) that the approximate index returns."""
+    ann = store.ann.get("achievement")
+    if ann is None:
+        return None
+    matrix, ids = store.matrix["achievement"], store.ids["achievement"]
+    got = []
+    for q in store.matrix["demand"][:queries]:
+        exact = set(np.argpartition(-(matrix @ q), k)[:k].tolist())
+        approx = {int(key) for key in ann.search(q, k).keys}
+        got.append(len(exact & approx) / k)
+    del ids
+    return round(sum(got) / len(got), 3)
+
+
 def bench_size(n: int, workdir: Path, http_queries: list[dict]) -> dict:
     docs = synthetic_listings(n)
     index_dir, vector_dir = workdir / f"index-{n}", workdir / f"vectors-{n}"
@@ -56,14 +80,15 @@ def bench_size(n: int, workdir: Path, http_queries: list[dict]) -> dict:
     backend.commit()
     index_seconds = time.perf_counter() - start
 
-    rng = np.random.default_rng(1)
     store = VectorStore(vector_dir, 384, MODEL)
     for kind in ("achievement", "demand"):
         ids = [d.doc_id for d in docs if d.kind == kind]
-        m = rng.standard_normal((len(ids), 384)).astype(np.float32)
-        store.ids[kind], store.matrix[kind] = ids, m / np.linalg.norm(m, axis=1, keepdims=True)
+        store.ids[kind], store.matrix[kind] = ids, synthetic_vectors(len(ids), seed=len(kind))
         store.hashes.update({i: "synthetic" for i in ids})
     store._reindex()
+    start = time.perf_counter()
+    store.build_ann()
+    ann_seconds = time.perf_counter() - start
     store.save()
     dense = dense_channel(store, None)
 
@@ -78,8 +103,10 @@ def bench_size(n: int, workdir: Path, http_queries: list[dict]) -> dict:
         "listings": n, "index_s": round(index_seconds, 2), "index_per_s": int(n / index_seconds),
         "index_mb": round(sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) / 2**20, 1),
         "match_stored_p50_ms": round(pct(timings, 50), 2), "match_stored_p95_ms": round(pct(timings, 95), 2),
+        "ann_build_s": round(ann_seconds, 1), "ann_recall_at_100": ann_recall(store),
     }
-    result.update(http_bench(index_dir, vector_dir, http_queries))
+    if http_queries:
+        result.update(http_bench(index_dir, vector_dir, http_queries))
     result["peak_rss_mb"] = round(rss_mb())
     return result
 
@@ -143,6 +170,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--model-rate", type=int, default=1000, help="real listings to embed (0: skip)")
+    parser.add_argument("--no-http", action="store_true", help="skip the HTTP measurements")
     args = parser.parse_args()
     queries = [json.loads(line) for line in (ROOT.parent / "shared/bench/matching-dev/queries.jsonl").open()] \
         if (ROOT.parent / "shared/bench/matching-dev/queries.jsonl").exists() else \
@@ -150,7 +178,7 @@ def main():
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(s) for s in args.sizes.split(",")):
-            results.append(bench_size(n, Path(tmp), queries))
+            results.append(bench_size(n, Path(tmp), [] if args.no_http else queries))
             print(json.dumps(results[-1]), flush=True)
     if args.model_rate:
         print(json.dumps({"model_rate": model_rate(args.model_rate)}), flush=True)

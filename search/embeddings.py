@@ -21,6 +21,10 @@ from search.documents import Listing, MatchQuery
 
 PASSAGE_CHARS = 160
 QUERY_CHARS = 200
+#: From this many vectors of one kind on, nearest() uses an approximate index (usearch HNSW, f16,
+#: cosine) instead of a brute-force product; below it, brute force is both exact and fast.
+ANN_MIN = 20_000
+ANN_EXPANSION_SEARCH = 256
 
 
 def passage_text(listing: Listing) -> str:
@@ -112,6 +116,7 @@ class VectorStore:
         self.hashes: dict[str, str] = {}
         self.cache: dict[str, np.ndarray] = {}
         self._pos: dict[str, tuple[str, int]] = {}
+        self.ann: dict[str, object] = {}
         self._load()
         self._reindex()
 
@@ -131,6 +136,15 @@ class VectorStore:
         self.ids = data["ids"]
         for kind in self.ids:
             self.matrix[kind] = np.load(self._file(f"{kind}.npy")).astype(np.float32)
+        for kind in self.ids:
+            ann_file = self._file(f"{kind}.usearch")
+            if ann_file.exists():
+                from usearch.index import Index
+
+                index = Index.restore(str(ann_file))
+                if index is not None and len(index) == len(self.ids[kind]):
+                    index.expansion_search = ANN_EXPANSION_SEARCH
+                    self.ann[kind] = index
         cache = self._file("cache.npz")
         if cache.exists():
             with np.load(cache) as npz:
@@ -142,6 +156,11 @@ class VectorStore:
             self.path.mkdir(parents=True, exist_ok=True)
             for kind, matrix in self.matrix.items():
                 np.save(self._file(f"{kind}.npy"), matrix.astype(np.float16))
+                ann_file = self._file(f"{kind}.usearch")
+                if kind in self.ann:
+                    self.ann[kind].save(str(ann_file))
+                elif ann_file.exists():
+                    ann_file.unlink()
             self.save_cache(self._file("cache.npz"))
             self._file("meta.json").write_text(json.dumps({"hashes": self.hashes, "ids": self.ids}))
 
@@ -149,6 +168,21 @@ class VectorStore:
         keys = sorted(self.cache)
         vectors = np.vstack([self.cache[k] for k in keys]) if keys else np.zeros((0, self.dims), np.float32)
         np.savez_compressed(path, keys=np.array(keys), vectors=vectors.astype(np.float16))
+
+    def build_ann(self, threads: int = 2) -> list[str]:
+        """(Re)build the approximate index of every kind large enough to need one."""
+        built = []
+        for kind, ids in self.ids.items():
+            if len(ids) < ANN_MIN or (kind in self.ann and len(self.ann[kind]) == len(ids)):
+                continue
+            from usearch.index import Index
+
+            index = Index(ndim=self.dims, metric="cos", dtype="f16", connectivity=16, expansion_add=64,
+                          expansion_search=ANN_EXPANSION_SEARCH)
+            index.add(np.arange(len(ids)), self.matrix[kind], threads=threads)
+            self.ann[kind] = index
+            built.append(kind)
+        return built
 
     def seed_cache(self, path: Path) -> int:
         """Add precomputed text-hash → vector pairs (e.g. the demo's shipped vectors)."""
@@ -200,6 +234,8 @@ class VectorStore:
         self._pos[doc_id] = (kind, len(ids) - 1)
         row = vector.reshape(1, -1).astype(np.float32)
         self.matrix[kind] = row if matrix is None else np.vstack([matrix, row])
+        if kind in self.ann:
+            self.ann[kind].add(len(ids) - 1, row[0])
 
     def remove(self, doc_ids: Iterable[str]) -> None:
         with self._lock:
@@ -211,6 +247,7 @@ class VectorStore:
                 kind, i = self._pos[doc_id]
                 by_kind.setdefault(kind, []).append(i)
             for kind, rows in by_kind.items():
+                self.ann.pop(kind, None)  # positions shift: brute force until build_ann() runs again
                 keep = sorted(set(range(len(self.ids[kind]))) - set(rows))
                 self.ids[kind] = [self.ids[kind][i] for i in keep]
                 self.matrix[kind] = self.matrix[kind][keep]
@@ -228,8 +265,13 @@ class VectorStore:
         matrix, ids = self.matrix.get(kind), self.ids.get(kind, [])
         if matrix is None or not len(ids):
             return []
-        sims = matrix @ query.astype(np.float32)
         skip = set(exclude)
+        ann = self.ann.get(kind)
+        if ann is not None and len(ann) == len(ids):
+            found = ann.search(query.astype(np.float32), min(len(ids), k + len(skip)))
+            return [(ids[int(key)], 1.0 - float(dist)) for key, dist in zip(found.keys, found.distances, strict=True)
+                    if ids[int(key)] not in skip][:k]
+        sims = matrix @ query.astype(np.float32)
         take = min(len(ids), k + len(skip))
         order = np.argpartition(-sims, take - 1)[:take]
         order = order[np.argsort(-sims[order])]

