@@ -71,6 +71,15 @@ def domain_terms() -> frozenset[str]:
     return frozenset(terms)
 
 
+def teach(terms) -> None:
+    """Add terms to the segmenter's dictionary (e.g. from an edited related-term table)."""
+    _load_dictionary()
+    for term in terms:
+        term = normalise(term)
+        if len(term) >= 2 and _CJK.search(term):
+            rjieba.add_word(term, 20000, None)
+
+
 def _keep(token: str) -> bool:
     if not token or token in stopwords() or not _TOKEN_OK.search(token):
         return False

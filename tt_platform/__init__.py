@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tt_platform.demands.lists_views import bp as demand_lists_bp
     from tt_platform.demands.views import bp as demands_bp
     from tt_platform.main.views import bp as main_bp
+    from tt_platform.matching import models as _matching_models  # noqa: F401 - registers the table
     from tt_platform.matching.api import bp as api_match_bp
     from tt_platform.matching.views import bp as matching_bp
     from tt_platform.orgs.views import bp as orgs_bp

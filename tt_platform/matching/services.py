@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from search import analysis
 from search.backends.base import BackendUnavailable
 from search.documents import ACHIEVEMENT, DEMAND, Filters, MatchQuery
 from search.matching import Match, match, text_query
@@ -38,7 +37,9 @@ def _rows(kind: str, doc_ids: list[str]) -> dict[str, object]:
 def _synonyms():
     from flask import current_app
 
-    return analysis.default_synonyms() if current_app.config["SEARCH_SYNONYMS"] else None
+    from tt_platform.matching import terms
+
+    return terms.current_table() if current_app.config["SEARCH_SYNONYMS"] else None
 
 
 def _dense():

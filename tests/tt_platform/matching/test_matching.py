@@ -123,3 +123,37 @@ def test_embed_command_feeds_the_dense_channel(app, client, db, index):
     assert "vectors: 0 stored" in again.output  # nothing changed, nothing embedded
     html = client.get(f"/matches/demand/{demand.id}").get_data(as_text=True)
     assert f'href="/results/{ice.id}"' in html and f'href="/results/{hidden.id}"' not in html
+
+
+def test_operators_edit_the_versioned_term_table(login, client, db, index):
+    from tests.factories import make_operator
+    from tt_platform.matching import terms
+    from tt_platform.matching.models import TermTableVersion
+
+    uni = make_org(OrgKind.UNIVERSITY)
+    target = make_achievement(uni, title="高压输电线路舞动抑制装置", keywords="舞动,输电线路")
+    sync.rebuild()
+    assert f'href="/results/{target.id}"' not in client.get("/results/", query_string={"q": "驰振"}).get_data(
+        as_text=True)
+
+    operator = login(make_operator())
+    page = operator.get("/matches/terms").get_data(as_text=True)
+    assert "覆冰,结冰" in page  # the shipped default is the starting text
+    bad = operator.post("/matches/terms", data={"text": "孤词\n"}, follow_redirects=True).get_data(as_text=True)
+    assert "每组至少需要两个词" in bad
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(TermTableVersion)) == 0
+
+    response = operator.post("/matches/terms", data={"text": terms.default_text() + "舞动,驰振\n",
+                                                     "note": "加入舞动"})
+    assert response.status_code == 302
+    assert terms.latest().version == 1 and terms.latest().note == "加入舞动"
+    html = client.get("/results/", query_string={"q": "驰振"}).get_data(as_text=True)
+    assert f'href="/results/{target.id}"' in html  # 驰振 now finds 舞动
+    operator.post("/matches/terms", data={"text": "舞动,驰振,风振\n"})
+    assert terms.latest().version == 2
+    assert "v1" in operator.get("/matches/terms").get_data(as_text=True)
+
+
+def test_only_operators_edit_the_term_table(login, db):
+    assert login(make_user()).post("/matches/terms", data={"text": "a,b"}).status_code == 403
+    assert login(make_user()).get("/matches/terms").status_code == 403

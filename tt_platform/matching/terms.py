@@ -1,0 +1,80 @@
+"""Operators edit the related-term table; matching reads its newest version (or the shipped default)."""
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from search import analysis
+from search.analysis import SynonymTable
+from tt_platform.accounts.models import User
+from tt_platform.audit import models as audit
+from tt_platform.database import db
+from tt_platform.matching.models import TermTableVersion
+from tt_platform.security import NotAllowed
+
+MAX_GROUPS = 10_000  # Elasticsearch caps a synonyms set at 10,000 rules
+MAX_TERM = 30
+_SPLIT = re.compile(r"[,，、;；]")
+
+
+class TermTableError(Exception):
+    pass
+
+
+def parse(text: str) -> list[list[str]]:
+    """Lines of comma-separated terms → groups; raises TermTableError naming the first bad line."""
+    groups = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        terms = [t.strip() for t in _SPLIT.split(line) if t.strip()]
+        if len(terms) < 2:
+            raise TermTableError(_("Line %(n)d: a group needs at least two terms.", n=number))
+        if any(len(t) > MAX_TERM for t in terms):
+            raise TermTableError(_("Line %(n)d: terms are at most %(max)d characters.", n=number, max=MAX_TERM))
+        groups.append(terms)
+    if not groups:
+        raise TermTableError(_("The table is empty."))
+    if len(groups) > MAX_GROUPS:
+        raise TermTableError(_("At most %(n)d groups.", n=MAX_GROUPS))
+    return groups
+
+
+def latest() -> TermTableVersion | None:
+    return db.session.scalar(sa.select(TermTableVersion).order_by(TermTableVersion.version.desc()).limit(1))
+
+
+def default_text() -> str:
+    return (analysis.DATA / "synonyms.csv").read_text(encoding="utf-8")
+
+
+def save(user: User, text: str, note: str = "") -> TermTableVersion:
+    """Store a new version (operators only); the caller commits."""
+    if not user.is_operator:
+        raise NotAllowed(_("Only operators edit the related-term table."))
+    groups = parse(text)
+    current = latest()
+    version = TermTableVersion(version=(current.version + 1) if current else 1, text=text.strip() + "\n",
+                               groups=len(groups), note=(note or "").strip()[:300], created_by_id=user.id)
+    db.session.add(version)
+    db.session.flush()  # id for the audit row
+    audit.record(user, "term_table", version.id, "saved", note=f"v{version.version}: {len(groups)} groups")
+    return version
+
+
+def current_table() -> SynonymTable:
+    """The table matching uses: the newest saved version, else the shipped default."""
+    row = latest()
+    if row is None:
+        return analysis.default_synonyms()
+    cache = current_app.extensions.setdefault("tt_term_tables", {})
+    if row.version not in cache:
+        table = SynonymTable.from_rows(parse(row.text), version=f"v{row.version}")
+        analysis.teach(t for group in table.groups for t in group)
+        cache.clear()
+        cache[row.version] = table
+    return cache[row.version]
