@@ -126,6 +126,10 @@ def http_bench(index_dir: Path, vector_dir: Path, queries: list[dict]) -> dict:
             app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite",
                               "SEARCH_INDEX_DIR": str(index_dir), "SEARCH_VECTOR_DIR": str(vector_dir),
                               "SEARCH_EMBEDDINGS": embeddings, "RATELIMIT_ENABLED": False})
+            from flask_migrate import upgrade
+
+            with app.app_context():
+                upgrade(directory=app.extensions["migrate"].directory)
             server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
             thread = threading.Thread(target=server.serve_forever, daemon=True)
             thread.start()

