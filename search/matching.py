@@ -12,6 +12,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from search import analysis
@@ -20,6 +21,7 @@ from search.backends.base import SearchBackend, SearchHit, TextQuery
 from search.documents import Filters, Listing, MatchQuery, accepts
 
 RRF_K = 60
+_POOL = ThreadPoolExecutor(max_workers=3, thread_name_prefix="match-channel")
 
 
 @dataclass(frozen=True)
@@ -136,10 +138,13 @@ def match(backend: SearchBackend, mq: MatchQuery, *, limit: int = 20, weights: W
           explain: bool = True) -> list[Match]:
     tq = text_query(mq, weights, synonyms)
     filters = mq.filters
-    channels = [(backend.lexical(tq, filters, weights.depth, channel="words"), weights.channel_words),
-                (backend.lexical(tq, filters, weights.depth, channel="bigrams"), weights.channel_bigrams)]
+    # The channels run side by side: tantivy and the embedder release the GIL, so two cores help.
+    futures = [(_POOL.submit(backend.lexical, tq, filters, weights.depth, channel="words"), weights.channel_words),
+               (_POOL.submit(backend.lexical, tq, filters, weights.depth, channel="bigrams"),
+                weights.channel_bigrams)]
     if dense is not None:
-        channels.append((dense(mq, filters, weights.depth), weights.channel_dense))
+        futures.append((_POOL.submit(dense, mq, filters, weights.depth), weights.channel_dense))
+    channels = [(future.result(), weight) for future, weight in futures]
     fused = fuse(channels, weights)
     ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[: max(limit * 2, 50)]
     now = now or time.time()

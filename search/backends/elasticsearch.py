@@ -18,12 +18,13 @@ from dataclasses import asdict, dataclass
 
 from search import analysis
 from search.backends.base import BackendUnavailable, ResultPage, SearchHit, TextQuery
-from search.backends.embedded import CHANNEL_FIELDS, listing_from_json, region_prefixes
+from search.backends.embedded import listing_from_json, region_prefixes
 from search.documents import Filters, Listing
 
-#: engine field → Elasticsearch field, per channel (same boosts as the embedded engine)
-FIELD_MAP = {"w_title": "title", "w_kw": "keywords", "w_text": "text", "b_title": "title.bigram",
-             "b_text": "text.bigram"}
+#: (field, boost) per channel: the same weights the embedded engine gets by repeating title and
+#: keywords in its single field per channel.
+CHANNEL_FIELDS = {"words": (("title", 3.0), ("keywords", 2.0), ("text", 1.0)),
+                  "bigrams": (("title.bigram", 2.0), ("text.bigram", 1.0))}
 FACET_FIELDS = {"field_code": "field_code", "org_kind": "org_kind", "mode": "modes", "status": "status",
                 "region_p": "region_p"}
 SORTS = {"newest": ("published", "desc"), "oldest": ("published", "asc"), "amount_desc": ("amount_high", "desc"),
@@ -129,7 +130,7 @@ def filter_clauses(f: Filters) -> tuple[list[dict], list[dict]]:
 
 
 def text_clauses(terms: dict[str, float], channel: str) -> list[dict]:
-    return [{"match": {FIELD_MAP[field]: {"query": term, "boost": round(boost * weight, 4)}}}
+    return [{"match": {field: {"query": term, "boost": round(boost * weight, 4)}}}
             for field, boost in CHANNEL_FIELDS[channel] for term, weight in terms.items()]
 
 

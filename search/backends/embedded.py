@@ -23,12 +23,12 @@ from search import analysis
 from search.backends.base import BackendUnavailable, ResultPage, SearchHit, TextQuery
 from search.documents import Filters, Listing
 
-#: (field, boost) per channel; title and keywords weigh more than body text.
-CHANNEL_FIELDS = {
-    "words": (("w_title", 3.0), ("w_kw", 2.0), ("w_text", 1.0)),
-    "bigrams": (("b_title", 2.0), ("b_text", 1.0)),
-}
-SCHEMA_VERSION = "2"
+#: One field per channel. Title and keywords weigh more because they are repeated in the field
+#: (title ×3, keywords ×2 for words; title ×2 for bigrams): one scorer per query term instead of
+#: one per term and field keeps long demand queries fast, at equal quality on the dev set.
+CHANNEL_FIELDS = {"words": (("w_all", 1.0),), "bigrams": (("b_all", 1.0),)}
+TITLE_REPEAT, KEYWORD_REPEAT, TITLE_BIGRAM_REPEAT = 3, 2, 2
+SCHEMA_VERSION = "4"
 #: Numeric form of document ids ('<kind>:<integer id>') kept in a fast field, so that hits are
 #: identified without loading stored documents.
 KIND_CODES = {"achievement": 1, "demand": 2}
@@ -52,7 +52,7 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     for name in ("kind", "field_code", "status", "org_kind", "mode", "region_p", "version"):
         sb.add_text_field(name, stored=False, tokenizer_name="raw", fast=True)
-    for name in ("w_title", "w_kw", "w_text", "b_title", "b_text"):
+    for name in ("w_all", "b_all"):
         sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="freq")
     sb.add_integer_field("num", indexed=False, fast=True)
     sb.add_integer_field("trl", indexed=True, fast=True)
@@ -207,8 +207,9 @@ class EmbeddedBackend:
             doc.add_text("mode", mode)
         for prefix in region_prefixes(listing.region_code):
             doc.add_text("region_p", prefix)
-        for name, value in zip(("w_title", "w_kw", "w_text", "b_title", "b_text"), fields, strict=True):
-            doc.add_text(name, value)
+        w_title, w_kw, w_text, b_title, b_text = fields
+        doc.add_text("w_all", " ".join([w_title] * TITLE_REPEAT + [w_kw] * KEYWORD_REPEAT + [w_text]))
+        doc.add_text("b_all", " ".join([b_title] * TITLE_BIGRAM_REPEAT + [b_text]))
         doc.add_integer("trl", listing.trl or 0)
         doc.add_integer("public", 1 if listing.public else 0)
         doc.add_float("amount_low", listing.amount_low if listing.amount_low is not None else -1.0)
