@@ -210,8 +210,9 @@ def fit_components(mq: MatchQuery, doc: Listing, w: Weights, now: float) -> list
     return comps
 
 
-def dense_channel(store, embedder) -> Dense:
-    """The dense channel over a VectorStore: stored listings use their own vector, other text is embedded."""
+def dense_channel(store, embedder, knn=None) -> Dense:
+    """The dense channel: stored listings use their own vector, other text is embedded; the nearest
+    come from the vector store, or from the engine's kNN when given (Elasticsearch)."""
     from search.embeddings import query_text
 
     def dense(mq: MatchQuery, filters: Filters, k: int) -> list[SearchHit]:
@@ -220,6 +221,8 @@ def dense_channel(store, embedder) -> Dense:
             if embedder is None:
                 return []
             vector = embedder.query(query_text(mq))
+        if knn is not None:
+            return knn(vector, filters, k)
         kind = filters.kind or mq.target_kind
         return [SearchHit(doc_id, score) for doc_id, score in store.nearest(kind, vector, k, filters.exclude_ids)]
 

@@ -40,6 +40,8 @@ class EsSettings:
     shards: int = 1
     replicas: int = 1
     chunk_size: int = 500
+    #: size of the dense vectors (384 for multilingual-e5-small); None: no `embedding` field, no kNN
+    dims: int | None = None
 
 
 def index_body(settings: EsSettings, *, for_rebuild: bool = False) -> dict:
@@ -81,14 +83,17 @@ def index_body(settings: EsSettings, *, for_rebuild: bool = False) -> dict:
                 "published": {"type": "date", "format": "epoch_second"},
                 "title": text, "keywords": text, "text": text,
                 "doc": {"type": "object", "enabled": False},
+                **({"embedding": {"type": "dense_vector", "dims": settings.dims, "index": True,
+                                  "similarity": "cosine", "index_options": {"type": "int8_hnsw"}}}
+                   if settings.dims else {}),
             },
         },
     }
 
 
-def document_source(listing: Listing) -> dict:
-    """The _source of one listing (text normalised by the shared pipeline)."""
-    return {
+def document_source(listing: Listing, vector=None) -> dict:
+    """The _source of one listing (text normalised by the shared pipeline), with its vector if any."""
+    source = {
         "doc_id": listing.doc_id, "kind": listing.kind, "field_code": listing.field_code,
         "region_p": region_prefixes(listing.region_code), "modes": list(listing.modes), "status": listing.status,
         "org_kind": listing.org_kind, "version": listing.version, "public": listing.public,
@@ -100,6 +105,9 @@ def document_source(listing: Listing) -> dict:
         "text": analysis.normalise(listing.text),
         "doc": json.loads(json.dumps(asdict(listing), ensure_ascii=False)),
     }
+    if vector is not None:
+        source["embedding"] = [round(float(x), 6) for x in vector]
+    return source
 
 
 def filter_clauses(f: Filters) -> tuple[list[dict], list[dict]]:
@@ -144,6 +152,15 @@ def lexical_body(query: TextQuery, filters: Filters, k: int, channel: str) -> di
             "query": {"bool": {"should": should, "minimum_should_match": 1, "filter": flt, "must_not": must_not}}}
 
 
+def knn_body(vector, filters: Filters, k: int) -> dict:
+    """Approximate kNN with the filters inside the kNN clause (pre-filtering). The Basic licence has
+    no `rrf` retriever, so fusion with the lexical channels happens in the application."""
+    flt, must_not = filter_clauses(filters)
+    return {"size": k, "_source": False,
+            "knn": {"field": "embedding", "query_vector": [round(float(x), 6) for x in vector], "k": k,
+                    "num_candidates": max(100, 2 * k), "filter": [{"bool": {"filter": flt, "must_not": must_not}}]}}
+
+
 def page_body(parts: Sequence[TextQuery] | None, filters: Filters, *, offset: int, limit: int, sort: str,
               facets: Sequence[str]) -> dict:
     flt, must_not = filter_clauses(filters)
@@ -167,10 +184,13 @@ def page_body(parts: Sequence[TextQuery] | None, filters: Filters, *, offset: in
 class ElasticsearchBackend:
     name = "elasticsearch"
 
-    def __init__(self, client, settings: EsSettings | None = None, synonyms: analysis.SynonymTable | None = None):
+    def __init__(self, client, settings: EsSettings | None = None, synonyms: analysis.SynonymTable | None = None,
+                 vector_of=None):
         self.client = client
         self.settings = settings or EsSettings()
         self.synonyms = synonyms
+        #: doc_id → vector (or None): the app's vector store, so documents carry their embedding
+        self.vector_of = vector_of
         self._actions: list[dict] = []
         self._rebuild_index: str | None = None
 
@@ -247,8 +267,9 @@ class ElasticsearchBackend:
     def upsert(self, listings: Iterable[Listing]) -> int:
         n = 0
         for listing in listings:
+            vector = self.vector_of(listing.doc_id) if (self.vector_of and self.settings.dims) else None
             self._actions.append({"_op_type": "index", "_index": self._target(), "_id": listing.doc_id,
-                                  "_source": document_source(listing)})
+                                  "_source": document_source(listing, vector)})
             n += 1
         return n
 
@@ -279,6 +300,10 @@ class ElasticsearchBackend:
         if body is None:
             return []
         response = self._call(self.client.search, index=self.alias, **body)
+        return [SearchHit(hit["_id"], float(hit["_score"] or 0.0)) for hit in response["hits"]["hits"]]
+
+    def knn(self, vector, filters: Filters, k: int) -> list[SearchHit]:
+        response = self._call(self.client.search, index=self.alias, **knn_body(vector, filters, k))
         return [SearchHit(hit["_id"], float(hit["_score"] or 0.0)) for hit in response["hits"]["hits"]]
 
     def search_page(self, query: Sequence[TextQuery] | None, filters: Filters, *, offset: int, limit: int,

@@ -68,6 +68,8 @@ def exercise(backend):
     page = backend.search_page([query], full, offset=0, limit=20, sort="amount_desc",
                                facets=("field_code", "region_p"))
     backend.search_page([], Filters(kind="demand"), offset=20, limit=20, sort="relevance", facets=("status",))
+    if backend.settings.dims:
+        backend.knn([0.5] * backend.settings.dims, full, 50)
     got = backend.get("achievement:1")
     versions = backend.versions()
     backend.count()
@@ -78,15 +80,17 @@ def exercise(backend):
     return hits, page, got, versions
 
 
-def test_every_request_body_is_valid_against_the_spec(spec):
-    backend = ElasticsearchBackend(es_support.client(canned), EsSettings(), synonyms=default_synonyms())
+@pytest.mark.parametrize("dims", [None, 4], ids=["lexical", "with-dense-vectors"])
+def test_every_request_body_is_valid_against_the_spec(spec, dims):
+    backend = ElasticsearchBackend(es_support.client(canned), EsSettings(dims=dims), synonyms=default_synonyms(),
+                                   vector_of=lambda doc_id: [0.1, 0.2, 0.3, 0.4])
     hits, page, got, versions = exercise(backend)
     # the backend understood the responses
     assert hits[0].doc_id == "achievement:1" and hits[0].score == 2.5
     assert page.total == 1 and page.facets["field_code"] == {"T06": 1}
     assert got.title == "覆冰监测" and versions == {"achievement:1": "v1"}
 
-    mapping = index_body(EsSettings())["mappings"]
+    mapping = index_body(EsSettings(dims=dims))["mappings"]
     fields = mapping_fields(mapping) | {"_id"}
     checked = set()
     for method, target, body in es_support.RecordingNode.requests:
@@ -112,6 +116,13 @@ def test_every_request_body_is_valid_against_the_spec(spec):
         checked.add(template)
     assert checked >= {"bulk", "/{index}", "/_aliases", "/{index}/_search", "/_synonyms/{id}",
                        "/{index}/_settings"}
+    knn_bodies = [b for m, t, b in es_support.RecordingNode.requests if b and isinstance(b, dict) and "knn" in b]
+    assert bool(knn_bodies) == bool(dims)
+    if dims:
+        assert mapping["properties"]["embedding"]["dims"] == dims
+        bulk_docs = [line for m, t, b in es_support.RecordingNode.requests if t.split("?")[0].endswith("/_bulk")
+                     for line in b if "embedding" in line]
+        assert bulk_docs and len(bulk_docs[0]["embedding"]) == 4
 
 
 def test_alias_swap_is_one_atomic_call():
@@ -182,6 +193,18 @@ def test_validator_rejects_a_typo_in_each_kind_of_body(spec):
             pytest.fail(f"the {label} typo passed")
     with pytest.raises(jsonschema.ValidationError):
         spec.validate("POST", "/{index}/_search", {**search, "sizee": 10})
+    from search.backends.elasticsearch import knn_body
+
+    bad_knn = knn_body([0.1, 0.2], Filters(kind="achievement"), 10)
+    bad_knn["knn"]["num_candidate"] = bad_knn["knn"].pop("num_candidates")
+    with pytest.raises(jsonschema.ValidationError):
+        spec.validate("POST", "/{index}/_search", bad_knn)
+    spec.validate("POST", "/{index}/_search", knn_body([0.1, 0.2], Filters(kind="achievement"), 10))
+    bad_vector = index_body(EsSettings(dims=4))
+    bad_vector["mappings"]["properties"]["embedding"]["dim"] = bad_vector["mappings"]["properties"]["embedding"].pop(
+        "dims")
+    with pytest.raises(jsonschema.ValidationError):
+        spec.validate("PUT", "/{index}", bad_vector)
     with pytest.raises(jsonschema.ValidationError):
         spec.validate_bulk_line({"idnex": {"_index": "x", "_id": "1"}})
     with pytest.raises(jsonschema.ValidationError):

@@ -58,12 +58,15 @@ def _elasticsearch(cfg):
     from search.backends.elasticsearch import ElasticsearchBackend, EsSettings
 
     client = Elasticsearch(cfg["ELASTICSEARCH_URL"], request_timeout=10, retry_on_timeout=True, max_retries=2)
+    vectors = get_vectors()
     settings = EsSettings(
         alias=cfg["ELASTICSEARCH_ALIAS"], index_tokenizer=cfg["ELASTICSEARCH_INDEX_TOKENIZER"],
         search_tokenizer=cfg["ELASTICSEARCH_SEARCH_TOKENIZER"], synonyms_set=cfg["ELASTICSEARCH_SYNONYMS_SET"] or None,
         shards=int(cfg["ELASTICSEARCH_SHARDS"]), replicas=int(cfg["ELASTICSEARCH_REPLICAS"]),
+        dims=vectors.embedder.dims if vectors else None,
     )
-    return ElasticsearchBackend(client, settings, synonyms=analysis.default_synonyms())
+    return ElasticsearchBackend(client, settings, synonyms=analysis.default_synonyms(),
+                                vector_of=vectors.store.vector if vectors else None)
 
 
 def reset_backend() -> None:

@@ -183,7 +183,17 @@ def embed(progress: Callable[[int], None] | None = None, batch: int = 256) -> Em
 def _embed_batch(store, embedder, docs, report) -> int:
     todo = store.missing(docs)
     report.stored += len(todo)
-    return store.put(todo, embedder) if todo else 0
+    if not todo:
+        return 0
+    computed = store.put(todo, embedder)
+    try:
+        backend = get_backend()
+        if backend.name == "elasticsearch":  # its documents carry the vectors: send the changed ones again
+            backend.upsert(todo)
+            backend.commit()
+    except BackendUnavailable as exc:
+        log.warning("vectors stored, but not sent to the search engine (%s); `flask search rebuild` sends them", exc)
+    return computed
 
 
 def status() -> dict:

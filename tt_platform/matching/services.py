@@ -49,7 +49,9 @@ def _dense():
     vectors = get_vectors()
     if vectors is None or not len(vectors.store):
         return None
-    return dense_channel(vectors.store, vectors.embedder)
+    backend = get_backend()
+    knn = backend.knn if getattr(backend, "settings", None) is not None and backend.settings.dims else None
+    return dense_channel(vectors.store, vectors.embedder, knn=knn)
 
 
 def matches_for(listing, *, same_side: bool = False, limit: int = 10) -> list[MatchRow]:
