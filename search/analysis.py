@@ -80,6 +80,28 @@ def teach(terms) -> None:
             rjieba.add_word(term, 20000, None)
 
 
+def suggestions(query: str, table: SynonymTable | None = None, limit: int = 6) -> list[str]:
+    """Other searches worth trying when `query` finds nothing: related terms of its words, and domain
+    terms that contain one of them (覆冰 → 覆冰监测, 导线覆冰…)."""
+    words = [w for w in tokens(query)] or [normalise(query).strip()]
+    out: list[str] = []
+    for word in words:
+        for related in sorted(table.related(word)) if table else ():
+            if related not in out:
+                out.append(related)
+    if len(out) < limit:
+        for word in words:
+            if len(word) < 2:
+                continue
+            longer = sorted((t for t in domain_terms() if word in t and t != word), key=lambda t: (len(t), t))
+            for term in longer:
+                if term not in out:
+                    out.append(term)
+                if len(out) >= limit:
+                    break
+    return out[:limit]
+
+
 def _keep(token: str) -> bool:
     if not token or token in stopwords() or not _TOKEN_OK.search(token):
         return False

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from search import analysis
 from search.backends.base import BackendUnavailable
 from search.documents import ACHIEVEMENT, DEMAND, Filters, MatchQuery
 from search.matching import Match, match, text_query
@@ -116,6 +117,8 @@ def search_page(kind: str, params, per_page: int):
     items = [rows[h.doc_id] for h in result.hits if h.doc_id in rows]
     facets = dict(result.facets)
     facets["province"] = {k + "0000": v for k, v in facets.pop("region_p", {}).items() if len(k) == 2}
+    if result.total == 0 and params.q:  # "did you mean": related and longer domain terms
+        facets["suggestions"] = analysis.suggestions(params.q, _synonyms())
     return EnginePage(items, result.total, params.page, per_page), facets, terms
 
 

@@ -157,3 +157,20 @@ def test_operators_edit_the_versioned_term_table(login, client, db, index):
 def test_only_operators_edit_the_term_table(login, db):
     assert login(make_user()).post("/matches/terms", data={"text": "a,b"}).status_code == 403
     assert login(make_user()).get("/matches/terms").status_code == 403
+
+
+def test_empty_search_suggests_other_terms(client, db, index):
+    corpus(db)
+    html = client.get("/results/", query_string={"q": "热带气旋"}).get_data(as_text=True)
+    assert "共找到 0 项成果" in html
+    assert "试试：" in html and ">台风</a>" in html  # 热带气旋 ↔ 台风 in the related-term table
+    html = client.get("/results/", query_string={"q": "覆冰"}).get_data(as_text=True)
+    assert "试试：" not in html  # results found: no suggestions
+
+
+def test_suggestions_function():
+    from search import analysis
+
+    table = analysis.SynonymTable.from_rows([["覆冰", "结冰"]], version="t")
+    assert analysis.suggestions("结冰", table)[0] == "覆冰"
+    assert analysis.suggestions("锂离子")[0] == "锂离子电池"  # a longer domain term
