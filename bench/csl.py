@@ -1,33 +1,25 @@
 """Shared helpers for the benchmarks: CSL records and dev demands as search documents/queries."""
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 from search.documents import ACHIEVEMENT, Filters, Listing, MatchQuery
+from tt_platform import taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 CSL = ROOT / "tt_platform/demo/data/csl_2k.jsonl"
-DISCIPLINES = ROOT / "tt_platform/taxonomy/mappings/csl_discipline_fields.csv"
-FIELDS = ROOT / "tt_platform/taxonomy/data/tech_contract_fields.csv"
 MODE_CODES = {"技术转让": "transfer", "技术许可": "license", "委托开发": "commissioned_dev", "合作开发": "joint_dev",
               "技术咨询": "consulting", "技术服务": "service", "作价入股": "equity"}
 
 
-def discipline_fields() -> dict[str, str]:
-    with open(DISCIPLINES, encoding="utf-8") as fh:
-        return {r["discipline"]: r["field_code"] for r in csv.DictReader(fh)}
-
-
 def field_codes_by_name() -> dict[str, str]:
-    with open(FIELDS, encoding="utf-8") as fh:
-        return {r["name"]: r["local_code"] for r in csv.DictReader(fh)}
+    return {name: code for code, name in taxonomy.fields().items()}
 
 
 def csl_listings(path: Path = CSL) -> list[Listing]:
-    fields = discipline_fields()
+    fields = taxonomy.csl_discipline_fields()
     out = []
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, start=1):

@@ -317,10 +317,7 @@ class ElasticsearchBackend:
         return ResultPage(hits=hits, total=response["hits"]["total"]["value"], facets=facet_counts)
 
     def get(self, doc_id: str) -> Listing | None:
-        response = self._call(self.client.search, index=self.alias, size=1, source={"includes": ["doc"]},
-                              query={"ids": {"values": [doc_id]}})
-        hits = response["hits"]["hits"]
-        return listing_from_json(json.dumps(hits[0]["_source"]["doc"]).encode()) if hits else None
+        return self.get_many([doc_id]).get(doc_id)
 
     def get_many(self, doc_ids: Sequence[str]) -> dict[str, Listing]:
         if not doc_ids:

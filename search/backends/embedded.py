@@ -226,11 +226,7 @@ class EmbeddedBackend:
         return self._searcher().num_docs
 
     def get(self, doc_id: str) -> Listing | None:
-        searcher = self._searcher()
-        hits = searcher.search(tantivy.Query.term_query(self.schema, "id", doc_id), 1).hits
-        if not hits:
-            return None
-        return listing_from_json(searcher.doc(hits[0][1])["doc"][0])
+        return self.get_many([doc_id]).get(doc_id)
 
     def get_many(self, doc_ids: Sequence[str]) -> dict[str, Listing]:
         if not doc_ids:

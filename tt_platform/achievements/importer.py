@@ -1,7 +1,6 @@
 """Bulk import of research results from JSONL (the CSL record format), validated before anything is written."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -30,12 +29,6 @@ class ImportFailed(Exception):
 class ImportReport:
     created: int = 0
     skipped: int = 0
-
-
-def _discipline_fields() -> dict[str, str]:
-    path = Path(taxonomy.__file__).parent / "mappings" / "csl_discipline_fields.csv"
-    with open(path, encoding="utf-8") as fh:
-        return {row["discipline"]: row["field_code"] for row in csv.DictReader(fh)}
 
 
 def _parse(path: str) -> list[dict]:
@@ -77,7 +70,7 @@ def _holder(org_name: str) -> Organisation:
 def import_jsonl(path: str, *, org_name: str) -> ImportReport:
     """Create one published result per record not imported before (matched on `id`)."""
     records = _parse(path)
-    fields = _discipline_fields()
+    fields = taxonomy.csl_discipline_fields()
     seen = set(db.session.scalars(sa.select(Achievement.external_ref).where(Achievement.external_ref.isnot(None))))
     org = _holder(org_name)
     now = utcnow()

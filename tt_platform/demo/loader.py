@@ -32,7 +32,6 @@ from tt_platform.listings import services as listings
 from tt_platform.listings.models import ListingStatus
 
 DATA = Path(__file__).parent / "data"
-MAPPINGS = Path(taxonomy.__file__).parent / "mappings"
 #: One password for every demo account (listed in the README and printed by the loader).
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - public demo credential, documented
 #: CSL categories that become research results (science, engineering, agriculture, medicine).
@@ -106,11 +105,6 @@ def _rng(*parts: str) -> random.Random:
     return random.Random(int(hashlib.sha256("|".join(parts).encode()).hexdigest()[:16], 16))
 
 
-def discipline_fields() -> dict[str, str]:
-    with open(MAPPINGS / "csl_discipline_fields.csv", encoding="utf-8") as fh:
-        return {row["discipline"]: row["field_code"] for row in csv.DictReader(fh)}
-
-
 def csl_records() -> list[dict]:
     with open(DATA / "csl_2k.jsonl", encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
@@ -136,7 +130,7 @@ def load(echo: Callable[[str], None] = print) -> dict[str, int]:
     operator = users["operator@demo.example.cn"]
     researchers = {key: _member(orgs[key]) for key in ("east_uni", "west_uni", "agri_uni", "med_uni",
                                                          "mfg_inst", "agri_inst")}
-    fields = discipline_fields()
+    fields = taxonomy.csl_discipline_fields()
 
     n_results = 0
     for record in csl_records():

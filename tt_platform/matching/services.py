@@ -15,6 +15,7 @@ from tt_platform.database import db
 from tt_platform.demands.models import Demand
 from tt_platform.indexing import registry
 from tt_platform.indexing.engine import get_backend
+from tt_platform.listings.browse import region_prefix
 
 MODELS = {DEMAND: Demand, ACHIEVEMENT: Achievement}
 OTHER_SIDE = {DEMAND: ACHIEVEMENT, ACHIEVEMENT: DEMAND}
@@ -98,7 +99,7 @@ def search_page(kind: str, params, per_page: int):
     backend = get_backend()
     filters = Filters(
         kind=kind, field_codes=(params.field,) if params.field else (),
-        region_prefix=_prefix(params.region) if params.region else None, trl_min=params.trl_min,
+        region_prefix=region_prefix(params.region) if params.region else None, trl_min=params.trl_min,
         mode=params.mode or None,
         amount_min=float(params.amount_min) if params.amount_min is not None else None,
         amount_max=float(params.amount_max) if params.amount_max is not None else None,
@@ -120,12 +121,6 @@ def search_page(kind: str, params, per_page: int):
     if result.total == 0 and params.q:  # "did you mean": related and longer domain terms
         facets["suggestions"] = analysis.suggestions(params.q, _synonyms())
     return EnginePage(items, result.total, params.page, per_page), facets, terms
-
-
-def _prefix(code: str) -> str:
-    from tt_platform.listings.browse import region_prefix
-
-    return region_prefix(code)
 
 
 __all__ = ["BackendUnavailable", "MatchRow", "matches_for", "search_page", "match_demand_text"]

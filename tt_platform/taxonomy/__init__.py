@@ -71,6 +71,13 @@ def region_choices() -> list[tuple[str, str]]:
     return out
 
 
+@functools.cache
+def csl_discipline_fields() -> dict[str, str]:
+    """CSL discipline → 技术领域 code (our mapping, one line of reasoning per row in the CSV)."""
+    with open(Path(__file__).parent / "mappings" / "csl_discipline_fields.csv", encoding="utf-8", newline="") as fh:
+        return {row["discipline"]: row["field_code"] for row in csv.DictReader(fh)}
+
+
 #: English names of the 11 技术领域 (the official list is Chinese only; these are our renderings).
 FIELD_EN = {
     "T01": "Electronic information", "T02": "Aerospace", "T03": "Advanced manufacturing",

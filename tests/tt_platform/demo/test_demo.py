@@ -52,7 +52,9 @@ def test_demo_load_and_remove(db, login):
 
 
 def test_discipline_map_covers_the_corpus():
-    mapping = loader.discipline_fields()
+    from tt_platform.taxonomy import csl_discipline_fields
+
+    mapping = csl_discipline_fields()
     disciplines = {record["discipline"] for record in loader.csl_records()}
     assert disciplines <= set(mapping)
     assert set(mapping.values()) <= set(fields())
