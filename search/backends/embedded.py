@@ -122,6 +122,7 @@ class EmbeddedBackend:
         self.schema = _schema()
         self._lock = threading.Lock()
         self._pending: list[tuple[str, Listing | None]] = []
+        self._meta_stamp: int | None = None
         self._index = self._open()
 
     # --- index lifecycle ---------------------------------------------------------------------------
@@ -220,6 +221,15 @@ class EmbeddedBackend:
 
     # --- reads -------------------------------------------------------------------------------------
     def _searcher(self):
+        # Another process (a `flask search drain` worker, another web worker) may have committed:
+        # reload when the index's meta file changed. One stat() per search.
+        try:
+            stamp = (self.path / "meta.json").stat().st_mtime_ns
+        except FileNotFoundError:
+            stamp = None
+        if stamp != self._meta_stamp:
+            self._index.reload()
+            self._meta_stamp = stamp
         return self._index.searcher()
 
     def count(self) -> int:

@@ -136,3 +136,12 @@ def test_missing_features_are_neutral(backend):
     bare = MatchQuery(title="叶片覆冰", text="")
     top = match(backend, bare, limit=1)[0]
     assert {c.key for c in top.components} == {"freshness"}
+
+
+def test_a_second_instance_sees_commits_of_the_first(tmp_path):
+    """Two processes share an index directory: the reader picks up the writer's commits."""
+    writer, reader = EmbeddedBackend(tmp_path / "shared"), EmbeddedBackend(tmp_path / "shared")
+    assert reader.count() == 0
+    writer.upsert([listing(1, title="叶片覆冰")])
+    writer.commit()
+    assert reader.get("achievement:1") is not None
