@@ -66,6 +66,38 @@ def match_query_from_json(data) -> MatchQuery:
     )
 
 
+def _match_json(m) -> dict:
+    return {
+        "id": m.doc_id, "external_ref": m.listing.external_ref if m.listing else None,
+        "title": m.listing.title if m.listing else None, "score": round(m.score, 6),
+        "text_score": round(m.text_score, 6), "shared_terms": m.shared_terms,
+        "components": [{"key": c.key, "score": round(c.score, 6), "detail": c.detail} for c in m.components],
+    }
+
+
+@bp.route("/<kind>/<int:listing_id>")
+@permission(PUBLIC)
+def for_listing(kind: str, listing_id: int):
+    """Matches for a stored listing: results for a demand (`demand`), demands for a result (`result`)."""
+    from flask_login import current_user
+
+    from tt_platform.listings import services as listings
+    from tt_platform.matching.views import KINDS
+
+    model = KINDS.get(kind)
+    if model is None:
+        return jsonify(error=_("Unknown kind of listing."), status=404), 404
+    listing = listings.get_visible(model, listing_id, current_user)
+    try:
+        limit = max(1, min(int(request.args.get("limit", 20)), 100))
+        rows = services.matches_for(listing, limit=limit)
+    except ValueError:
+        return jsonify(error=_("The request could not be understood."), status=400), 400
+    except BackendUnavailable:
+        return jsonify(error=_("Matching is temporarily unavailable. Please try again later."), status=503), 503
+    return jsonify(ranking=[_match_json(row.match) for row in rows])
+
+
 @bp.route("/results", methods=["POST"])
 @permission(PUBLIC)
 @csrf.exempt  # read-only: it changes nothing, so a forged request gains nothing
@@ -82,9 +114,4 @@ def results():
         matches = services.match_demand_text(mq, limit=max(1, min(limit, 100)))
     except BackendUnavailable:
         return jsonify(error=_("Matching is temporarily unavailable. Please try again later."), status=503), 503
-    return jsonify(ranking=[{
-        "id": m.doc_id, "external_ref": m.listing.external_ref if m.listing else None,
-        "title": m.listing.title if m.listing else None, "score": round(m.score, 6),
-        "text_score": round(m.text_score, 6), "shared_terms": m.shared_terms,
-        "components": [{"key": c.key, "score": round(c.score, 6), "detail": c.detail} for c in m.components],
-    } for m in matches])
+    return jsonify(ranking=[_match_json(m) for m in matches])

