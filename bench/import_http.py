@@ -62,6 +62,8 @@ def main():
         result = {"listings": args.n, "import_command_s": round(seconds, 1),
                   "import_per_s": int(args.n / seconds), "import_output": out}
         print(json.dumps(result, ensure_ascii=False), flush=True)
+        if not args.demands:
+            return
         result.update(http_stored(tmp, args.demands))
         print(json.dumps(result, ensure_ascii=False), flush=True)
 

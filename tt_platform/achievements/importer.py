@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from tt_platform import taxonomy
 from tt_platform.accounts.models import Organisation, OrgKind, Verification
+from tt_platform.achievements.indexing import achievement_document
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
 from tt_platform.database import db, utcnow
@@ -29,6 +30,9 @@ class ImportFailed(Exception):
 class ImportReport:
     created: int = 0
     skipped: int = 0
+    #: search documents of the created results, built without reloading them from the database
+    documents: list = field(default_factory=list)
+    outbox_ids: list[int] = field(default_factory=list)
 
 
 def _parse(path: str) -> list[dict]:
@@ -96,9 +100,15 @@ def import_jsonl(path: str, *, org_name: str) -> ImportReport:
         })
     if rows:
         # Core bulk insert: thousands of rows per second; ids come back for the outbox rows.
-        ids = db.session.scalars(sa.insert(Achievement).returning(Achievement.id), rows).all()
-        db.session.execute(sa.insert(SearchOutbox), [
-            {"entity_type": "achievement", "entity_id": i, "op": "upsert", "created_at": now} for i in ids])
+        ids = db.session.scalars(sa.insert(Achievement).returning(Achievement.id, sort_by_parameter_order=True),
+                                 rows).all()
+        report.outbox_ids = db.session.scalars(sa.insert(SearchOutbox).returning(
+            SearchOutbox.id, sort_by_parameter_order=True), [
+            {"entity_type": "achievement", "entity_id": i, "op": "upsert", "created_at": now} for i in ids]).all()
         audit.record(None, "organisation", org.id, "imported", note=f"{len(ids)} results from {Path(path).name}")
         report.created = len(ids)
+        # The same mapping the drain uses, applied to transient copies of the rows just written:
+        # indexing needs no second trip through the database.
+        report.documents = [achievement_document(Achievement(id=i, organisation=org, ip_records=[], **row))
+                            for i, row in zip(ids, rows, strict=True)]
     return report

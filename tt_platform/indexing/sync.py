@@ -69,6 +69,22 @@ def drain(limit: int = 10_000) -> DrainReport:
     return report
 
 
+def index_documents(documents, outbox_ids) -> bool:
+    """Index documents the caller just built (bulk imports) and mark their outbox rows processed.
+    If the engine is down, the rows stay pending and the next drain rebuilds from the database."""
+    try:
+        backend = get_backend()
+        backend.upsert(documents)
+        backend.commit()
+    except BackendUnavailable as exc:
+        log.warning("import not indexed now, outbox rows stay pending: %s", exc)
+        return False
+    for start in range(0, len(outbox_ids), 1000):
+        db.session.execute(sa.update(SearchOutbox).where(SearchOutbox.id.in_(outbox_ids[start:start + 1000]))
+                           .values(processed_at=utcnow()))
+    return True
+
+
 def purge_processed(older_than_days: int = 7) -> int:
     import datetime as dt
 
