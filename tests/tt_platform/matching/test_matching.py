@@ -185,3 +185,24 @@ def test_api_matches_for_a_stored_listing(client, login, db, index):
     assert client.get(f"/api/v1/match/result/{hidden.id}").status_code == 404  # a draft stays hidden
     assert client.get("/api/v1/match/nonsense/1").status_code == 404
     assert client.get(f"/api/v1/match/demand/{demand.id}?limit=x").status_code == 400
+
+
+def test_import_with_the_engine_down_keeps_outbox_rows(app, db, index, tmp_path, monkeypatch):
+    from search.backends.base import BackendUnavailable
+    from tt_platform.indexing import outbox
+
+    def down():
+        raise BackendUnavailable("engine stopped")
+
+    monkeypatch.setattr(sync, "get_backend", down)
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps({"id": "down-1", "title": "叶片覆冰", "abstract": "覆冰监测。"}, ensure_ascii=False),
+                      encoding="utf-8")
+    before = outbox.pending_count()
+    result = app.test_cli_runner().invoke(args=["import", "achievements", str(source)])
+    assert result.exit_code == 0 and "NOT indexed" in result.output
+    assert outbox.pending_count() == before + 1  # the next drain indexes it
+    monkeypatch.undo()
+    sync.drain()
+    imported_id = db.session.scalar(sa.select(Achievement.id).where(Achievement.external_ref == "down-1"))
+    assert index.get(f"achievement:{imported_id}") is not None
