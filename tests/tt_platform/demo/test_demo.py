@@ -58,3 +58,23 @@ def test_discipline_map_covers_the_corpus():
     disciplines = {record["discipline"] for record in loader.csl_records()}
     assert disciplines <= set(mapping)
     assert set(mapping.values()) <= set(fields())
+
+
+def test_demo_reset_command_replaces_the_demo_and_keeps_other_data(app, db):
+    from tests.factories import make_user
+
+    loader.load(echo=lambda _msg: None)
+    outsider = make_user(email="real.user@example.cn")
+    edited = db.session.scalar(sa.select(Achievement).where(Achievement.external_ref == "csl-dev-0000"))
+    original_title = edited.title
+    edited.title = "被改动的演示成果"
+    db.session.flush()
+    count = scalar(sa.select(sa.func.count()).select_from(Achievement))
+    result = app.test_cli_runner().invoke(args=["demo", "reset", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "Demo loaded" in result.output
+    db.session.expire_all()
+    assert scalar(sa.select(sa.func.count()).select_from(Achievement)) == count
+    reloaded = db.session.scalar(sa.select(Achievement).where(Achievement.external_ref == "csl-dev-0000"))
+    assert reloaded.title == original_title  # the demo came back as shipped
+    assert scalar(sa.select(User.id).where(User.email == "real.user@example.cn")) == outsider.id
