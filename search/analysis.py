@@ -105,8 +105,8 @@ def suggestions(query: str, table: SynonymTable | None = None, limit: int = 6) -
 def _keep(token: str) -> bool:
     if not token or token in stopwords() or not _TOKEN_OK.search(token):
         return False
-    if len(token) == 1 and _CJK.match(token):
-        return False  # single characters are mostly function words; bigrams keep their signal
+    if len(token) == 1:
+        return False  # single characters (汉字 or letters) are mostly noise; bigrams keep their signal
     return not token.isdigit() or len(token) >= 3
 
 
