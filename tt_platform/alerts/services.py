@@ -18,6 +18,7 @@ from tt_platform import mail
 from tt_platform.accounts.models import User
 from tt_platform.alerts.models import Notification, Subscription
 from tt_platform.database import db, utcnow
+from tt_platform.indexing import registry
 from tt_platform.listings import browse
 from tt_platform.listings import services as listings
 from tt_platform.security import NotAllowed, NotFound
@@ -103,7 +104,7 @@ def _new_listings(sub: Subscription) -> list:
     from tt_platform.matching import services as matching
 
     if sub.kind == "follow":
-        model = matching.MODELS.get(sub.listing_type)
+        model = registry.model(sub.listing_type)
         followed = db.session.get(model, sub.listing_id) if model else None
         if followed is None or not listings.can_view(sub.user, followed):
             return []

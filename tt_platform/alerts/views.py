@@ -12,7 +12,6 @@ from tt_platform.database import db
 from tt_platform.security import LOGIN, permission
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
-LISTING_ENDPOINTS = {"demand": "demands.detail", "achievement": "achievements.detail"}
 LIST_ENDPOINTS = {"demand": "demands.index", "achievement": "achievements.index"}
 
 
@@ -24,15 +23,15 @@ def index():
     notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == current_user.id)
                                .order_by(Notification.created_at.desc()).limit(200)).all()
     return render_template("alerts/index.html", subscriptions=subs, notifications=notes,
-                           listing_endpoints=LISTING_ENDPOINTS, list_endpoints=LIST_ENDPOINTS)
+                           listing_endpoints=services.ENDPOINTS, list_endpoints=LIST_ENDPOINTS)
 
 
 @bp.route("/follow/<kind>/<int:listing_id>", methods=["POST"])
 @permission(LOGIN)
 def follow(kind: str, listing_id: int):
-    from tt_platform.matching.services import MODELS
+    from tt_platform.indexing import registry
 
-    model = MODELS.get(kind)
+    model = registry.model(kind)
     listing = db.session.get(model, listing_id) if model else None
     if listing is None:
         abort(404)
@@ -43,7 +42,7 @@ def follow(kind: str, listing_id: int):
     else:
         db.session.commit()
         flash(_("You follow this listing: new matches will appear in your notifications."), "success")
-    return redirect(url_for(LISTING_ENDPOINTS[kind], listing_id=listing_id))
+    return redirect(url_for(services.ENDPOINTS[kind], listing_id=listing_id))
 
 
 @bp.route("/searches", methods=["POST"])

@@ -29,5 +29,11 @@ def entities() -> dict[str, IndexedEntity]:
     return dict(_ENTITIES)
 
 
+def model(name: str) -> type | None:
+    """The model of an indexed entity type ('demand', 'achievement'), or None."""
+    entity = _ENTITIES.get(name)
+    return entity.model if entity else None
+
+
 def doc_id(entity_type: str, entity_id: int) -> str:
     return f"{entity_type}:{entity_id}"

@@ -16,7 +16,7 @@ from search.backends.base import BackendUnavailable
 from tt_platform.database import db, utcnow
 from tt_platform.indexing import registry
 from tt_platform.indexing.engine import get_backend
-from tt_platform.indexing.outbox import SearchOutbox
+from tt_platform.indexing.outbox import SearchOutbox, pending_count
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -83,14 +83,6 @@ def index_documents(documents, outbox_ids) -> bool:
         db.session.execute(sa.update(SearchOutbox).where(SearchOutbox.id.in_(outbox_ids[start:start + 1000]))
                            .values(processed_at=utcnow()))
     return True
-
-
-def purge_processed(older_than_days: int = 7) -> int:
-    import datetime as dt
-
-    cutoff = utcnow() - dt.timedelta(days=older_than_days)
-    result = db.session.execute(sa.delete(SearchOutbox).where(SearchOutbox.processed_at < cutoff))
-    return result.rowcount or 0
 
 
 def all_documents(progress: Callable[[int], None] | None = None):
@@ -213,7 +205,7 @@ def _embed_batch(store, embedder, docs, report) -> int:
 
 
 def status() -> dict:
-    pending = db.session.scalar(sa.select(sa.func.count()).where(SearchOutbox.processed_at.is_(None))) or 0
+    pending = pending_count()
     try:
         backend = get_backend()
         indexed, name = backend.count(), backend.name

@@ -10,14 +10,11 @@ from search import analysis
 from search.backends.base import BackendUnavailable
 from search.documents import ACHIEVEMENT, DEMAND, Filters, MatchQuery
 from search.matching import Match, match, text_query
-from tt_platform.achievements.models import Achievement
 from tt_platform.database import db
-from tt_platform.demands.models import Demand
 from tt_platform.indexing import registry
 from tt_platform.indexing.engine import get_backend
 from tt_platform.listings.browse import region_prefix
 
-MODELS = {DEMAND: Demand, ACHIEVEMENT: Achievement}
 OTHER_SIDE = {DEMAND: ACHIEVEMENT, ACHIEVEMENT: DEMAND}
 
 
@@ -30,7 +27,7 @@ class MatchRow:
 
 
 def _rows(kind: str, doc_ids: list[str]) -> dict[str, object]:
-    model = MODELS[kind]
+    model = registry.model(kind)
     ids = [int(d.split(":", 1)[1]) for d in doc_ids]
     rows = db.session.scalars(sa.select(model).where(model.id.in_(ids))).all() if ids else []
     return {f"{kind}:{r.id}": r for r in rows}
@@ -107,8 +104,9 @@ def search_page(kind: str, params, per_page: int):
     )
     parts = []
     terms: list[str] = []
+    synonyms = _synonyms()
     for word in params.q.split()[:8]:
-        tq = text_query(MatchQuery(title=word, text=""), synonyms=_synonyms())
+        tq = text_query(MatchQuery(title=word, text=""), synonyms=synonyms)
         if tq.words or tq.bigrams:
             parts.append(tq)
             terms.extend(tq.words or [word])
@@ -119,7 +117,7 @@ def search_page(kind: str, params, per_page: int):
     facets = dict(result.facets)
     facets["province"] = {k + "0000": v for k, v in facets.pop("region_p", {}).items() if len(k) == 2}
     if result.total == 0 and params.q:  # "did you mean": related and longer domain terms
-        facets["suggestions"] = analysis.suggestions(params.q, _synonyms())
+        facets["suggestions"] = analysis.suggestions(params.q, synonyms)
     return EnginePage(items, result.total, params.page, per_page), facets, terms
 
 

@@ -8,16 +8,14 @@ from flask_login import current_user
 
 from tt_platform.accounts import services as accounts
 from tt_platform.accounts.models import Organisation, OrgKind, Verification
-from tt_platform.achievements.models import Achievement
 from tt_platform.database import db
-from tt_platform.demands.models import Demand
+from tt_platform.indexing import registry
 from tt_platform.listings import services as listings
 from tt_platform.listings.models import ListingStatus
 from tt_platform.security import OPERATOR, permission
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
-MODELS = {"demand": Demand, "achievement": Achievement}
 
 
 @bp.route("/")
@@ -25,9 +23,9 @@ MODELS = {"demand": Demand, "achievement": Achievement}
 def queue():
     pending = {
         name: db.session.scalars(
-            sa.select(model).where(model.status == ListingStatus.PENDING).order_by(model.updated_at).limit(200)
+            sa.select(e.model).where(e.model.status == ListingStatus.PENDING).order_by(e.model.updated_at).limit(200)
         ).all()
-        for name, model in MODELS.items()
+        for name, e in registry.entities().items()
     }
     org_count = db.session.scalar(
         sa.select(sa.func.count()).select_from(Organisation).where(Organisation.verification == Verification.PENDING))
@@ -37,7 +35,7 @@ def queue():
 @bp.route("/<entity>/<int:listing_id>", methods=["POST"])
 @permission(OPERATOR)
 def decide(entity: str, listing_id: int):
-    model = MODELS.get(entity)
+    model = registry.model(entity)
     listing = db.session.get(model, listing_id) if model else None
     if listing is None:
         abort(404)
