@@ -50,12 +50,9 @@ class AchievementData:
 
 
 def _check(data: AchievementData) -> None:
-    if data.field_code not in taxonomy.fields():
-        raise AchievementError(_("Unknown technology field."))
-    if data.region_code not in taxonomy.regions():
-        raise AchievementError(_("Unknown region code."))
-    if not data.cooperation_modes or any(m not in taxonomy.COOPERATION_MODES for m in data.cooperation_modes):
-        raise AchievementError(_("Choose at least one cooperation mode from the list."))
+    problem = listings.common_problem(data)
+    if problem:
+        raise AchievementError(problem)
     if data.trl is not None and not 1 <= data.trl <= 9:
         raise AchievementError(_("TRL must be between 1 and 9."))
     if data.maturity and data.maturity not in taxonomy.maturity_steps():

@@ -62,11 +62,7 @@ def create():
         current_user, Role.RESEARCH, _("Only members of universities and research institutes publish results."))
     form = AchievementForm()
     if request.method == "GET":
-        org = current_user.organisation
-        form.region_code.data = org.region_code
-        form.contact_name.data = current_user.name
-        form.contact_phone.data = current_user.phone or org.contact_phone
-        form.contact_email.data = current_user.email
+        common.prefill_contact(form)
     if form.validate_on_submit():
         try:
             result = services.create_achievement(current_user, _data(form),

@@ -50,12 +50,9 @@ class DemandData:
 
 def _check(data: DemandData) -> None:
     """Rules the form also checks, re-checked here because the API and importers call services too."""
-    if data.field_code not in taxonomy.fields():
-        raise DemandError(_("Unknown technology field."))
-    if data.region_code not in taxonomy.regions():
-        raise DemandError(_("Unknown region code."))
-    if not data.cooperation_modes or any(m not in taxonomy.COOPERATION_MODES for m in data.cooperation_modes):
-        raise DemandError(_("Choose at least one cooperation mode from the list."))
+    problem = listings.common_problem(data)
+    if problem:
+        raise DemandError(problem)
     if data.industry_section and data.industry_section not in taxonomy.industry_sections():
         raise DemandError(_("Unknown industry code."))
     if data.industry_division and (

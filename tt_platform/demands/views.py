@@ -58,11 +58,7 @@ def create():
     listings.publishing_membership(current_user, Role.ENTERPRISE, _("Only enterprise members publish demands."))
     form = DemandForm()
     if request.method == "GET":
-        org = current_user.organisation
-        form.region_code.data = org.region_code
-        form.contact_name.data = current_user.name
-        form.contact_phone.data = current_user.phone or org.contact_phone
-        form.contact_email.data = current_user.email
+        common.prefill_contact(form)
     if form.validate_on_submit():
         try:
             demand = services.create_demand(current_user, _data(form), submit=request.form.get("action") == "submit")

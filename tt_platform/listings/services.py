@@ -68,6 +68,19 @@ def publishing_membership(user, role: Role, message: str):
     raise NotAllowed(message)
 
 
+def common_problem(data) -> str | None:
+    """The rule every listing shares (field, region, modes from the code lists); a message or None."""
+    from tt_platform import taxonomy
+
+    if data.field_code not in taxonomy.fields():
+        return _("Unknown technology field.")
+    if data.region_code not in taxonomy.regions():
+        return _("Unknown region code.")
+    if not data.cooperation_modes or any(m not in taxonomy.COOPERATION_MODES for m in data.cooperation_modes):
+        return _("Choose at least one cooperation mode from the list.")
+    return None
+
+
 def _set_status(listing, actor: User | None, new: ListingStatus, action: str, note: str | None = None,
                 data: dict | None = None) -> None:
     old = listing.status

@@ -76,6 +76,15 @@ def status_action(model, listing_id: int, endpoint: str):
     return redirect(url_for(endpoint, listing_id=listing.id))
 
 
+def prefill_contact(form) -> None:
+    """A new listing starts with the publisher's region and contact details."""
+    org = current_user.organisation
+    form.region_code.data = org.region_code
+    form.contact_name.data = current_user.name
+    form.contact_phone.data = current_user.phone or org.contact_phone
+    form.contact_email.data = current_user.email
+
+
 def flash_form_errors(form) -> None:
     if form.errors:
         flash(_("Please correct the highlighted fields."), "danger")
