@@ -4,18 +4,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from search.documents import ACHIEVEMENT, Filters, Listing, MatchQuery
+from search.documents import ACHIEVEMENT, Listing, MatchQuery
 from tt_platform import taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 CSL = ROOT / "tt_platform/demo/data/csl_2k.jsonl"
-MODE_CODES = {"技术转让": "transfer", "技术许可": "license", "委托开发": "commissioned_dev", "合作开发": "joint_dev",
-              "技术咨询": "consulting", "技术服务": "service", "作价入股": "equity"}
-
-
-def field_codes_by_name() -> dict[str, str]:
-    return {name: code for code, name in taxonomy.fields().items()}
 
 
 def csl_listings(path: Path = CSL) -> list[Listing]:
@@ -31,15 +25,9 @@ def csl_listings(path: Path = CSL) -> list[Listing]:
 
 
 def dev_queries(path: Path) -> list[tuple[str, MatchQuery]]:
-    names = field_codes_by_name()
-    out = []
+    """The dev demands read exactly as `flask match run` and the API read them."""
+    from tt_platform.matching.api import match_query_from_json
+
     with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            q = json.loads(line)
-            out.append((q["id"], MatchQuery(
-                title=q["title"], text=q["description"], keywords=tuple(q.get("keywords") or ()),
-                field_code=names.get(q.get("field") or ""), modes=tuple(MODE_CODES[m] for m in q.get("modes") or ()
-                                                                        if m in MODE_CODES),
-                amount_high=q.get("budget_wan"), target_kind=ACHIEVEMENT,
-                filters=Filters(kind=ACHIEVEMENT, public_only=False))))
-    return out
+        demands = [json.loads(line) for line in fh if line.strip()]
+    return [(d["id"], match_query_from_json(d)) for d in demands]
