@@ -52,3 +52,5 @@ translations-update: install
 assets:
 	npm install --no-audit --no-fund
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js tt_platform/static/vendor/bootstrap/
+	mkdir -p tt_platform/static/vendor/echarts
+	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE tt_platform/static/vendor/echarts/

@@ -78,3 +78,31 @@ def make_achievement(org: Organisation | None = None, status: ListingStatus = Li
     db.session.add(result)
     db.session.flush()
     return result
+
+
+def make_registrar(region_code: str = "330100") -> User:
+    """A registrar (认定登记员) of a registration office in `region_code`."""
+    office = make_org(OrgKind.OPERATOR, registration_office=True, region_code=region_code)
+    user = make_user(office)
+    user.memberships[0].is_registrar = True
+    db.session.flush()
+    return user
+
+
+def make_broker(agency: Organisation | None = None) -> User:
+    return make_user(agency or make_org(OrgKind.AGENCY), kind=OrgKind.AGENCY)
+
+
+def contract_data(seller: Organisation, buyer: Organisation, *, items=None, subtype: str = "TRF-01", **kw):
+    from tt_platform.contracts import services
+
+    base = dict(
+        name=f"测试合同{next(_seq)}", subtype_code=subtype, field_code="T06", payment_mode="lump_sum",
+        signed_on=dt.date(2026, 3, 1), seller_org_id=seller.id, seller_name=seller.name,
+        seller_party_type=seller.party_type, seller_region_code=seller.region_code, buyer_org_id=buyer.id,
+        buyer_name=buyer.name, buyer_party_type=buyer.party_type, buyer_region_code=buyer.region_code,
+        items=tuple(services.ItemData(*i) for i in (items or [("专利权转让费", 50_000_000, True),
+                                                              ("配套设备", 1_234_567, False)])),
+    )
+    base.update(kw)
+    return services.ContractData(**base)

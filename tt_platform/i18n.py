@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from tt_platform import taxonomy
+from tt_platform import money, taxonomy
 from tt_platform.accounts.models import OrgKind, Verification
 from tt_platform.config import SUPPORTED_LOCALES
 from tt_platform.extensions import babel
@@ -40,7 +40,17 @@ ACTION_LABELS = {
     "created": _l("Created"), "updated": _l("Edited"), "submitted": _l("Submitted for review"),
     "approved": _l("Approved"), "returned": _l("Returned for changes"), "rejected": _l("Rejected"),
     "status": _l("Status changed"), "expired": _l("Expired"),
+    "registered": _l("Registered"), "numbered": _l("Registration number issued"), "refused": _l("Refused"),
+    "cancelled": _l("Registration cancelled"), "change_requested": _l("Change requested"),
+    "change_registered": _l("Change registered"), "stage": _l("Stage changed"), "note": _l("Note added"),
+    "task": _l("Task"), "document": _l("Document"), "participant": _l("Participant"),
 }
+
+
+def _payment_label(code: str) -> str:
+    from tt_platform.contracts.models import PAYMENT_MODES, PAYMENT_MODES_EN
+
+    return (PAYMENT_MODES_EN if locale_code() == "en" else PAYMENT_MODES).get(code, code)
 
 
 def wan(amount, places: int = 2) -> str:
@@ -75,6 +85,9 @@ def init_app(app) -> None:
     app.jinja_env.filters["highlight"] = highlight
     app.jinja_env.filters["wan"] = wan
     app.jinja_env.filters["wan_number"] = wan_number
+    app.jinja_env.filters["fen_wan"] = money.format_wan
+    app.jinja_env.filters["fen_yuan"] = money.format_yuan
+    app.jinja_env.filters["fen_wan_number"] = money.format_wan_number
 
     # Globals rather than a context processor: imported macros see globals, not the render context.
     app.jinja_env.globals.update(
@@ -94,6 +107,9 @@ def init_app(app) -> None:
         mode_codes=list(taxonomy.COOPERATION_MODES),
         org_kinds=[k for k in OrgKind if k is not OrgKind.OPERATOR],
         public_statuses=PUBLIC_STATES,
+        contract_type_label=lambda code: taxonomy.contract_types().get(code, code),
+        contract_subtype_label=taxonomy.subtype_short,
+        payment_label=_payment_label,
     )
 
     @app.context_processor

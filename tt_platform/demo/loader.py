@@ -157,8 +157,11 @@ def load(echo: Callable[[str], None] = print) -> dict[str, int]:
             demands.add_to_list(operator, demand_list, demand)
 
     db.session.flush()
+    from tt_platform.demo.contracts import load_contracts
+
+    n_contracts = load_contracts(orgs, users, today, _rng("contracts"))
     counts = {"organisations": len(orgs), "users": len(users), "results": n_results,
-              "demands": len(created_demands), "demand_lists": 1}
+              "demands": len(created_demands), "demand_lists": 1, "contracts": n_contracts}
     echo("Demo loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for email, name, org_key, *_rest in USERS:
@@ -278,6 +281,7 @@ def remove() -> int:
     """Delete the demo organisations, everything they own, and users who belong only to them."""
     demo_orgs = db.session.scalars(sa.select(Organisation).where(Organisation.is_demo.is_(True))).all()
     org_ids = {o.id for o in demo_orgs}
+    _remove_contracts(org_ids)
     for model in (Demand, Achievement):
         ids = db.session.scalars(sa.select(model.id).where(model.organisation_id.in_(org_ids))).all()
         for listing_id in ids:
@@ -293,3 +297,19 @@ def remove() -> int:
         db.session.delete(org)
     db.session.flush()
     return len(demo_orgs)
+
+
+def _remove_contracts(org_ids: set[int]) -> None:
+    """Demo contracts, and any contract that involves a demo organisation or was recorded by a demo user."""
+    from tt_platform.contracts.models import Contract, RegistrationCounter
+
+    demo_user_ids = sa.select(Membership.user_id).where(Membership.organisation_id.in_(org_ids))
+    ids = db.session.scalars(sa.select(Contract.id).where(sa.or_(
+        Contract.is_demo.is_(True), Contract.seller_org_id.in_(org_ids), Contract.buyer_org_id.in_(org_ids),
+        Contract.agency_id.in_(org_ids), Contract.office_id.in_(org_ids), Contract.created_by_id.in_(demo_user_ids),
+        Contract.broker_id.in_(demo_user_ids), Contract.registrar_id.in_(demo_user_ids)))).all()
+    db.session.execute(sa.delete(AuditEntry).where(AuditEntry.entity_type == "contract", AuditEntry.entity_id.in_(ids)))
+    for contract in db.session.scalars(sa.select(Contract).where(Contract.id.in_(ids))):
+        db.session.delete(contract)
+    db.session.execute(sa.delete(RegistrationCounter).where(RegistrationCounter.office_id.in_(org_ids)))
+    db.session.flush()

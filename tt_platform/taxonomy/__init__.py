@@ -237,3 +237,55 @@ def make_uscc(seed: int, region_code: str = "110108", kind: str = "91") -> str:
     body = f"{kind}{region_code}{seed:09d}"[:17]
     body = "".join(c if c in _USCC_CHARS else "0" for c in body)
     return body + uscc_check_char(body)
+
+
+# --- 技术合同类型 (Civil Code types and sub-types, tech_contract_types.csv) ------------------------
+@dataclass(frozen=True, slots=True)
+class ContractSubtype:
+    code: str
+    type_code: str
+    type_name: str
+    name: str
+
+
+@functools.cache
+def contract_subtypes() -> dict[str, ContractSubtype]:
+    """Sub-type code (DEV-01 …) → its type and names, in the official order."""
+    return {r["subtype_code"]: ContractSubtype(r["subtype_code"], r["type_code"], r["type"], r["subtype"])
+            for r in _rows("tech_contract_types.csv")}
+
+
+@functools.cache
+def contract_types() -> dict[str, str]:
+    """Type code → name: 技术开发, 技术转让, 技术许可, 技术咨询, 技术服务."""
+    return {s.type_code: s.type_name for s in contract_subtypes().values()}
+
+
+#: English names of the five types (the official list is Chinese only).
+CONTRACT_TYPE_EN = {"DEV": "Technology development", "TRF": "Technology transfer", "LIC": "Technology licensing",
+                    "CON": "Technical consulting", "SRV": "Technical service"}
+
+#: Before the Civil Code (2021) licences were counted as transfers: the old four-type statistics.
+PRE_2021_TYPE = {"LIC": "TRF"}
+
+
+def subtype_short(code: str) -> str:
+    """The sub-type name without its bracketed examples: 其他知识产权转让 rather than the full text."""
+    sub = contract_subtypes().get(code)
+    if sub is None:
+        return code
+    return sub.name.split("(")[0].split("（")[0]
+
+
+def contract_subtype_choices() -> list[tuple[str, str]]:
+    return [(code, f"{s.type_name} · {subtype_short(code)}") for code, s in contract_subtypes().items()]
+
+
+def party_type_group(code: str | None) -> str:
+    """The statistics group of a party type: 企业 (all enterprise kinds), 科研机构, 高等院校, …"""
+    if not code:
+        return ""
+    name_parent = party_types().get(code)
+    if name_parent is None:
+        return code
+    return name_parent[1] if name_parent[1] == "E" else code

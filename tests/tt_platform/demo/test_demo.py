@@ -41,6 +41,24 @@ def test_demo_load_and_remove(db, login):
     demand_list = db.session.scalar(sa.select(DemandList))
     assert demand_list.is_published and len(demand_list.demands) > 10
 
+    # a year of demo contracts: registered ones with gap-free numbers, a few waiting, all labelled demo
+    from tt_platform.contracts.models import Contract, ContractStatus
+    from tt_platform.stats import services as stats
+
+    assert counts["contracts"] == 160
+    assert scalar(sa.select(sa.func.count()).where(Contract.is_demo.is_(False))) == 0
+    numbers = sorted(db.session.scalars(sa.select(Contract.registration_number)
+                                        .where(Contract.registration_number.is_not(None))))
+    by_year: dict[str, list[int]] = {}
+    for number in numbers:
+        assert len(number) == 16 and number[4:10] == "330100"
+        by_year.setdefault(number[:4], []).append(int(number[10:]))
+    assert all(serials == list(range(1, len(serials) + 1)) for serials in by_year.values())
+    totals = stats.totals(stats.StatsFilter())
+    assert totals.count == scalar(sa.select(sa.func.count()).where(Contract.status == ContractStatus.REGISTERED))
+    assert totals.count > 100 and 0 < totals.tech_fen < totals.total_fen
+    assert scalar(sa.select(sa.func.count()).where(Contract.status == ContractStatus.SUBMITTED)) > 0
+
     # the demo accounts work with the printed password
     client = login(db.session.scalar(sa.select(User).where(User.email == "enterprise@demo.example.cn")))
     assert client.get("/dashboard").status_code == 200
@@ -49,6 +67,7 @@ def test_demo_load_and_remove(db, login):
     assert removed == counts["organisations"]
     assert scalar(sa.select(sa.func.count()).select_from(Achievement)) == 0
     assert scalar(sa.select(sa.func.count()).select_from(User)) == 0
+    assert scalar(sa.select(sa.func.count()).select_from(Contract)) == 0
 
 
 def test_discipline_map_covers_the_corpus():

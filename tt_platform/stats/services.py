@@ -1,0 +1,241 @@
+"""Statistics of registered technology contracts (the figures a science bureau publishes).
+
+Only contracts whose registration stands count: status REGISTERED (cancelled ones leave), dated by
+their registration date. Every figure is an exact sum of integer fen computed by the database;
+`tests/tt_platform/stats` rebuilds random contract sets and checks each table against a direct sum.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from tt_platform import taxonomy
+from tt_platform.accounts.models import Organisation, User
+from tt_platform.contracts.models import Contract, ContractStatus
+from tt_platform.database import db
+
+
+@dataclass(frozen=True)
+class StatsFilter:
+    start: dt.date | None = None
+    end: dt.date | None = None
+    #: province ('33') or city ('3301') code prefix of the seller (contracts are registered where the seller is)
+    region: str | None = None
+    field_code: str | None = None
+    type_code: str | None = None
+    #: the pre-2021 four-type view: 技术许可 counted as 技术转让
+    pre_2021: bool = False
+    demo: bool | None = None
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    count: int = 0
+    total_fen: int = 0
+    tech_fen: int = 0
+
+
+@dataclass
+class Table:
+    name: str
+    title: str
+    rows: list[Row] = field(default_factory=list)
+
+    @property
+    def totals(self) -> Row:
+        return Row("", "", sum(r.count for r in self.rows), sum(r.total_fen for r in self.rows),
+                   sum(r.tech_fen for r in self.rows))
+
+
+def _type_expr(pre_2021: bool):
+    if not pre_2021:
+        return Contract.type_code
+    return sa.case(*((Contract.type_code == old, new) for old, new in taxonomy.PRE_2021_TYPE.items()),
+                   else_=Contract.type_code)
+
+
+def _party_group_expr(column):
+    """E1/E2/E3 → E (企业); the other party types stay as they are."""
+    return sa.case((sa.func.substr(column, 1, 1) == "E", "E"), else_=column)
+
+
+def base_conditions(f: StatsFilter) -> list:
+    conds = [Contract.status == ContractStatus.REGISTERED]
+    if f.start:
+        conds.append(Contract.registered_on >= f.start)
+    if f.end:
+        conds.append(Contract.registered_on <= f.end)
+    if f.region:
+        conds.append(sa.func.substr(Contract.seller_region_code, 1, len(f.region)) == f.region)
+    if f.field_code:
+        conds.append(Contract.field_code == f.field_code)
+    if f.type_code:
+        conds.append(_type_expr(f.pre_2021) == f.type_code)
+    if f.demo is not None:
+        conds.append(Contract.is_demo.is_(f.demo))
+    return conds
+
+
+def _grouped(keys: list, f: StatsFilter, extra_conds=()) -> list[tuple]:
+    measures = [sa.func.count(Contract.id), sa.func.coalesce(sa.func.sum(Contract.total_fen), 0),
+                sa.func.coalesce(sa.func.sum(Contract.tech_fen), 0)]
+    query = sa.select(*keys, *measures).where(*base_conditions(f), *extra_conds)
+    if keys:
+        query = query.group_by(*keys)
+    return [tuple(r) for r in db.session.execute(query)]
+
+
+def totals(f: StatsFilter) -> Row:
+    count, total, tech = _grouped([], f)[0]
+    return Row("", "", int(count), int(total), int(tech))
+
+
+def _rows(pairs: list[tuple], label) -> list[Row]:
+    return [Row(str(k), label(k), int(c), int(t), int(x)) for k, c, t, x in pairs]
+
+
+def by_period(f: StatsFilter, period: str = "month") -> Table:
+    year = sa.extract("year", Contract.registered_on)
+    month = sa.extract("month", Contract.registered_on)
+    raw = _grouped([year, month], f)
+    merged: dict[str, Row] = {}
+    for y, m, c, t, x in raw:
+        y, m = int(y), int(m)
+        key = {"month": f"{y}-{m:02d}", "quarter": f"{y}-Q{(m - 1) // 3 + 1}", "year": f"{y}"}[period]
+        row = merged.setdefault(key, Row(key, key))
+        row.count += int(c)
+        row.total_fen += int(t)
+        row.tech_fen += int(x)
+    titles = {"month": _l("By month"), "quarter": _l("By quarter"), "year": _l("By year")}
+    return Table(f"by_{period}", str(titles[period]), [merged[k] for k in sorted(merged)])
+
+
+def by_type(f: StatsFilter) -> Table:
+    order = list(taxonomy.contract_types())
+    rows = _rows(_grouped([_type_expr(f.pre_2021)], f), lambda k: taxonomy.contract_types().get(k, k))
+    rows.sort(key=lambda r: order.index(r.key) if r.key in order else 99)
+    return Table("by_type", str(_l("By contract type")), rows)
+
+
+def by_subtype(f: StatsFilter) -> Table:
+    order = list(taxonomy.contract_subtypes())
+
+    def label(code):
+        sub = taxonomy.contract_subtypes().get(code)
+        return f"{sub.type_name} · {taxonomy.subtype_short(code)}" if sub else code
+
+    rows = _rows(_grouped([Contract.subtype_code], f), label)
+    if f.pre_2021:  # licences shown under 技术转让, sub-types kept
+        for r in rows:
+            r.label = r.label.replace("技术许可 ·", "技术转让 · (许可)")
+    rows.sort(key=lambda r: order.index(r.key) if r.key in order else 99)
+    return Table("by_subtype", str(_l("By contract sub-type")), rows)
+
+
+def by_field(f: StatsFilter) -> Table:
+    rows = _rows(_grouped([Contract.field_code], f), lambda k: taxonomy.fields().get(k, k))
+    rows.sort(key=lambda r: r.key)
+    return Table("by_field", str(_l("By technology field")), rows)
+
+
+def by_region(f: StatsFilter, side: str = "seller", level: str = "province") -> Table:
+    column = Contract.seller_region_code if side == "seller" else Contract.buyer_region_code
+    digits = 2 if level == "province" else 4
+    key = sa.func.substr(column, 1, digits)
+    suffix = "0000" if level == "province" else "00"
+    rows = _rows(_grouped([key], f), lambda k: taxonomy.region_label(k + suffix))
+    rows.sort(key=lambda r: -r.total_fen)
+    title = {("seller", "province"): _l("Technology output by province (seller)"),
+             ("seller", "city"): _l("Technology output by city (seller)"),
+             ("buyer", "province"): _l("Technology intake by province (buyer)"),
+             ("buyer", "city"): _l("Technology intake by city (buyer)")}[(side, level)]
+    return Table(f"{side}_{level}", str(title), rows)
+
+
+def by_party_type(f: StatsFilter, side: str = "seller") -> Table:
+    column = Contract.seller_party_type if side == "seller" else Contract.buyer_party_type
+    names = taxonomy.party_types()
+    rows = _rows(_grouped([_party_group_expr(column)], f), lambda k: names.get(k, (k, None))[0])
+    order = list(names)
+    rows.sort(key=lambda r: order.index(r.key) if r.key in order else 99)
+    title = _l("By seller party type") if side == "seller" else _l("By buyer party type")
+    return Table(f"{side}_party", str(title), rows)
+
+
+def by_broker(f: StatsFilter) -> Table:
+    raw = _grouped([Contract.broker_id], f, [Contract.broker_id.is_not(None)])
+    names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_([r[0] for r in raw]))).all())
+    rows = _rows(raw, lambda k: names.get(k, str(k)))
+    rows.sort(key=lambda r: -r.tech_fen)
+    return Table("by_broker", str(_l("Brokers")), rows)
+
+
+def by_agency(f: StatsFilter) -> Table:
+    raw = _grouped([Contract.agency_id], f, [Contract.agency_id.is_not(None)])
+    names = dict(db.session.execute(
+        sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_([r[0] for r in raw]))).all())
+    rows = _rows(raw, lambda k: names.get(k, str(k)))
+    rows.sort(key=lambda r: -r.tech_fen)
+    return Table("by_agency", str(_l("Agencies")), rows)
+
+
+#: every table the dashboard shows and exports, by name
+TABLES = {
+    "by_month": lambda f: by_period(f, "month"),
+    "by_quarter": lambda f: by_period(f, "quarter"),
+    "by_year": lambda f: by_period(f, "year"),
+    "by_type": by_type,
+    "by_subtype": by_subtype,
+    "by_field": by_field,
+    "seller_province": lambda f: by_region(f, "seller", "province"),
+    "seller_city": lambda f: by_region(f, "seller", "city"),
+    "buyer_province": lambda f: by_region(f, "buyer", "province"),
+    "buyer_city": lambda f: by_region(f, "buyer", "city"),
+    "seller_party": lambda f: by_party_type(f, "seller"),
+    "buyer_party": lambda f: by_party_type(f, "buyer"),
+    "by_broker": by_broker,
+    "by_agency": by_agency,
+}
+
+
+@dataclass
+class FunnelStep:
+    key: str
+    label: str
+    count: int
+    rate: float | None  #: share of the previous step
+
+
+def funnel(f: StatsFilter) -> list[FunnelStep]:
+    """Demands published → led to a contract → registered (by the demands'
+    publication dates within the period)."""
+    from tt_platform.demands.models import Demand
+
+    conds = [Demand.published_at.is_not(None)]
+    if f.start:
+        conds.append(Demand.published_at >= dt.datetime.combine(f.start, dt.time(), dt.UTC))
+    if f.end:
+        conds.append(Demand.published_at < dt.datetime.combine(f.end + dt.timedelta(days=1), dt.time(), dt.UTC))
+    if f.field_code:
+        conds.append(Demand.field_code == f.field_code)
+    if f.region:
+        conds.append(sa.func.substr(Demand.region_code, 1, len(f.region)) == f.region)
+    demand_ids = sa.select(Demand.id).where(*conds)
+    steps = [("published", _l("Demands published"), db.session.scalar(
+        sa.select(sa.func.count()).select_from(demand_ids.subquery())))]
+    steps.append(("contracts", _l("Demands that led to a contract"), db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Contract.demand_id))).where(Contract.demand_id.in_(demand_ids)))))
+    steps.append(("registered", _l("Demands with a registered contract"), db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Contract.demand_id))).where(
+            Contract.demand_id.in_(demand_ids), Contract.status == ContractStatus.REGISTERED))))
+    out, previous = [], None
+    for key, label, count in steps:
+        out.append(FunnelStep(key, str(label), int(count or 0),
+                              None if previous is None else (count / previous if previous else 0.0)))
+        previous = count
+    return out
