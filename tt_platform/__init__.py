@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tt_platform.achievements.views import bp as achievements_bp
     from tt_platform.alerts.views import bp as alerts_bp
     from tt_platform.auth.views import bp as auth_bp
+    from tt_platform.cases.views import bp as cases_bp
     from tt_platform.contracts.views import bp as contracts_bp
     from tt_platform.demands.lists_views import bp as demand_lists_bp
     from tt_platform.demands.views import bp as demands_bp
@@ -44,9 +45,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tt_platform.matching.views import bp as matching_bp
     from tt_platform.orgs.views import bp as orgs_bp
     from tt_platform.review.views import bp as review_bp
+    from tt_platform.roadshows.views import bp as roadshows_bp
     from tt_platform.stats.views import bp as stats_bp
 
     for blueprint in (main_bp, auth_bp, accounts_bp, orgs_bp, demands_bp, demand_lists_bp, achievements_bp,
-                      review_bp, matching_bp, api_match_bp, alerts_bp, contracts_bp, stats_bp):
+                      review_bp, matching_bp, api_match_bp, alerts_bp, contracts_bp, stats_bp, cases_bp, roadshows_bp):
         app.register_blueprint(blueprint)
     return app

@@ -76,6 +76,8 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_LOCALE": "zh_CN",
     #: Public address of the site, for links in e-mails sent outside a request (alerts from cron).
     "BASE_URL": "http://127.0.0.1:5000",
+    #: Where case documents are stored. Default: `instance/uploads`.
+    "UPLOAD_DIR": "",
     #: Listings per page on browse pages.
     "PER_PAGE": 20,
     #: Lifetime of password-reset and invitation links, seconds.
@@ -103,6 +105,8 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
         cfg["SEARCH_INDEX_DIR"] = str(instance / "search-index")
     if not cfg.get("SEARCH_VECTOR_DIR"):
         cfg["SEARCH_VECTOR_DIR"] = str(instance / "vectors")
+    if not cfg.get("UPLOAD_DIR"):
+        cfg["UPLOAD_DIR"] = str(instance / "uploads")
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(instance)
     cfg["BABEL_DEFAULT_LOCALE"] = cfg["DEFAULT_LOCALE"]

@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "cancelled": _l("Registration cancelled"), "change_requested": _l("Change requested"),
     "change_registered": _l("Change registered"), "stage": _l("Stage changed"), "note": _l("Note added"),
     "task": _l("Task"), "document": _l("Document"), "participant": _l("Participant"),
+    "claimed": _l("Claimed by a broker"), "agenda": _l("Agenda changed"), "registration": _l("Registration decided"),
 }
 
 
@@ -51,6 +52,19 @@ def _payment_label(code: str) -> str:
     from tt_platform.contracts.models import PAYMENT_MODES, PAYMENT_MODES_EN
 
     return (PAYMENT_MODES_EN if locale_code() == "en" else PAYMENT_MODES).get(code, code)
+
+
+def _stage_label(value: str) -> str:
+    from tt_platform.cases.models import Stage
+
+    return Stage(value).label if value in Stage.__members__.values() else value
+
+
+def beijing(moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time shown in Beijing time, where every event of the platform happens."""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime(fmt) if moment else ""
 
 
 def wan(amount, places: int = 2) -> str:
@@ -88,6 +102,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["fen_wan"] = money.format_wan
     app.jinja_env.filters["fen_yuan"] = money.format_yuan
     app.jinja_env.filters["fen_wan_number"] = money.format_wan_number
+    app.jinja_env.filters["beijing"] = beijing
 
     # Globals rather than a context processor: imported macros see globals, not the render context.
     app.jinja_env.globals.update(
@@ -110,6 +125,7 @@ def init_app(app) -> None:
         contract_type_label=lambda code: taxonomy.contract_types().get(code, code),
         contract_subtype_label=taxonomy.subtype_short,
         payment_label=_payment_label,
+        stage_label=_stage_label,
     )
 
     @app.context_processor

@@ -83,6 +83,7 @@ class ContractForm(BaseForm):
     items = FieldList(FormField(ItemForm), min_entries=ITEM_ROWS, max_entries=30)
     demand_id = HiddenField()
     achievement_id = HiddenField()
+    case_id = HiddenField()
 
     def validate_valid_until(self, field):
         if field.data and self.valid_from.data and field.data < self.valid_from.data:

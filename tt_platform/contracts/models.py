@@ -105,6 +105,8 @@ class Contract(db.Model):
     # Where the deal came from
     demand_id: Mapped[int | None] = mapped_column(sa.ForeignKey("demand.id", ondelete="SET NULL"))
     achievement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("achievement.id", ondelete="SET NULL"))
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("matchmaking_case.id", ondelete="SET NULL"), index=True)
+    roadshow_id: Mapped[int | None] = mapped_column(sa.ForeignKey("roadshow.id", ondelete="SET NULL"))
     broker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
 

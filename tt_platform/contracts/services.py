@@ -74,6 +74,8 @@ class ContractData:
     valid_until: dt.date | None = None
     demand_id: int | None = None
     achievement_id: int | None = None
+    case_id: int | None = None
+    roadshow_id: int | None = None
 
 
 def party_from_org(org: Organisation) -> tuple[str, str, str]:

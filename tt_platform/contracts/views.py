@@ -55,7 +55,16 @@ def _linked_listing(model, raw_id) -> int | None:
     return listing.id if listing is not None and listings.can_view(current_user, listing) else None
 
 
+def _linked_case(raw_id):
+    """The case a contract comes from (and its roadshow), kept only when the user may see the case."""
+    from tt_platform.cases import services as cases
+
+    case = cases.get_visible(_int_or_none(raw_id) or 0, current_user)
+    return (case.id, case.roadshow_id) if case is not None else (None, None)
+
+
 def _data_from(form: ContractForm) -> services.ContractData:
+    case_id, roadshow_id = _linked_case(form.case_id.data)
     seller = _party(form, "seller")
     buyer = _party(form, "buyer")
     items = tuple(
@@ -69,7 +78,8 @@ def _data_from(form: ContractForm) -> services.ContractData:
         seller_org_id=seller[0], seller_name=seller[1], seller_party_type=seller[2], seller_region_code=seller[3],
         buyer_org_id=buyer[0], buyer_name=buyer[1], buyer_party_type=buyer[2], buyer_region_code=buyer[3],
         items=items, demand_id=_linked_listing(Demand, form.demand_id.data),
-        achievement_id=_linked_listing(Achievement, form.achievement_id.data))
+        achievement_id=_linked_listing(Achievement, form.achievement_id.data), case_id=case_id,
+        roadshow_id=roadshow_id)
 
 
 def _fill(form: ContractForm, contract: Contract) -> None:
@@ -80,6 +90,7 @@ def _fill(form: ContractForm, contract: Contract) -> None:
     form.seller_org_id.data = str(contract.seller_org_id or "")
     form.buyer_org_id.data = str(contract.buyer_org_id or "")
     form.demand_id.data, form.achievement_id.data = contract.demand_id or "", contract.achievement_id or ""
+    form.case_id.data = contract.case_id or ""
     while len(form.items):
         form.items.pop_entry()
     for item in contract.items:
@@ -90,9 +101,18 @@ def _fill(form: ContractForm, contract: Contract) -> None:
 
 
 def _prefill_from_listings(form: ContractForm) -> None:
-    """"Record a deal" from a match: the demand's enterprise buys, the result's owner sells."""
-    demand = db.session.get(Demand, _int_or_none(request.args.get("demand")) or 0)
-    result = db.session.get(Achievement, _int_or_none(request.args.get("achievement")) or 0)
+    """"Record a deal" from a match or a case: the demand's enterprise buys, the result's owner sells."""
+    from tt_platform.cases import services as cases
+
+    demand_id = _int_or_none(request.args.get("demand"))
+    result_id = _int_or_none(request.args.get("achievement"))
+    case = cases.get_visible(_int_or_none(request.args.get("case")) or 0, current_user)
+    if case is not None:
+        form.case_id.data = case.id
+        demand_id = demand_id or (case.demands[0].id if case.demands else None)
+        result_id = result_id or (case.results[0].id if case.results else None)
+    demand = db.session.get(Demand, demand_id or 0)
+    result = db.session.get(Achievement, result_id or 0)
     if demand is not None and listings.can_view(current_user, demand):
         form.demand_id.data, form.buyer_org_id.data = demand.id, str(demand.organisation_id)
         form.field_code.data = demand.field_code
@@ -100,6 +120,8 @@ def _prefill_from_listings(form: ContractForm) -> None:
         form.achievement_id.data, form.seller_org_id.data = result.id, str(result.organisation_id)
         form.field_code.data = form.field_code.data or result.field_code
         form.name.data = result.title[:200]
+    if case is not None:
+        form.name.data = case.title
 
 
 @bp.route("/")

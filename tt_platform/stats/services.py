@@ -212,7 +212,7 @@ class FunnelStep:
 
 
 def funnel(f: StatsFilter) -> list[FunnelStep]:
-    """Demands published → led to a contract → registered (by the demands'
+    """Demands published → worked in a case → led to a contract → registered (by the demands'
     publication dates within the period)."""
     from tt_platform.demands.models import Demand
 
@@ -228,6 +228,10 @@ def funnel(f: StatsFilter) -> list[FunnelStep]:
     demand_ids = sa.select(Demand.id).where(*conds)
     steps = [("published", _l("Demands published"), db.session.scalar(
         sa.select(sa.func.count()).select_from(demand_ids.subquery())))]
+    from tt_platform.cases.models import case_demand
+
+    steps.append(("cases", _l("Demands with a matchmaking case"), db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(case_demand.c.demand_id))).where(case_demand.c.demand_id.in_(demand_ids)))))
     steps.append(("contracts", _l("Demands that led to a contract"), db.session.scalar(
         sa.select(sa.func.count(sa.distinct(Contract.demand_id))).where(Contract.demand_id.in_(demand_ids)))))
     steps.append(("registered", _l("Demands with a registered contract"), db.session.scalar(
