@@ -34,6 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tt_platform.accounts.views import bp as accounts_bp
     from tt_platform.achievements.views import bp as achievements_bp
     from tt_platform.alerts.views import bp as alerts_bp
+    from tt_platform.api.token_views import bp as api_tokens_bp
+    from tt_platform.api.views import bp as api_bp
     from tt_platform.auth.views import bp as auth_bp
     from tt_platform.cases.views import bp as cases_bp
     from tt_platform.contracts.views import bp as contracts_bp
@@ -49,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tt_platform.stats.views import bp as stats_bp
 
     for blueprint in (main_bp, auth_bp, accounts_bp, orgs_bp, demands_bp, demand_lists_bp, achievements_bp,
-                      review_bp, matching_bp, api_match_bp, alerts_bp, contracts_bp, stats_bp, cases_bp, roadshows_bp):
+                      review_bp, matching_bp, api_match_bp, alerts_bp, contracts_bp, stats_bp, cases_bp, roadshows_bp,
+                      api_bp, api_tokens_bp):
         app.register_blueprint(blueprint)
     return app

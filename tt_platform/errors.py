@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 def _messages():
     return {
         400: _("The request could not be understood."),
+        401: _("Log in, or send a personal API token as “Authorization: Bearer …”."),
         403: _("You do not have permission to do this."),
         404: _("The page you asked for does not exist or is not visible to you."),
         405: _("This action is not allowed here."),

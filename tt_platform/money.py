@@ -10,8 +10,8 @@ FEN_PER_WAN = 1_000_000
 def yuan_to_fen(yuan: Decimal) -> int:
     """12345.67 元 → 1234567 fen. The caller has checked at most two decimals."""
     fen = Decimal(yuan) * FEN_PER_YUAN
-    if fen != fen.to_integral_value():
-        raise ValueError("more than two decimals")
+    if not fen.is_finite() or fen != fen.to_integral_value():
+        raise ValueError("not a finite amount with at most two decimals")
     return int(fen)
 
 

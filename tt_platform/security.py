@@ -35,8 +35,12 @@ def permission(kind: str) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             if kind != PUBLIC and not current_user.is_authenticated:
+                from flask import request
+
                 from tt_platform.extensions import login_manager
 
+                if request.path.startswith("/api/"):
+                    abort(401)  # API clients get a status, not the login page
                 return login_manager.unauthorized()
             if kind == OPERATOR and not current_user.is_operator:
                 abort(403)

@@ -65,3 +65,18 @@ def load_user(user_id: str):
     if user is None or str(user.session_version) != version or not user.active:
         return None
     return user
+
+
+@login_manager.request_loader
+def load_user_from_token(request):
+    """`Authorization: Bearer ttp_…` on /api/ paths: a personal API token instead of a session."""
+    header = request.headers.get("Authorization", "")
+    if not request.path.startswith("/api/") or not header.startswith("Bearer "):
+        return None
+    from tt_platform.api import tokens
+
+    user = tokens.user_for(header[len("Bearer "):].strip())
+    if user is not None:
+        g.api_token_auth = True
+        db.session.commit()  # last_used_at; nothing else is pending this early in the request
+    return user

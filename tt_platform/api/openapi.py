@@ -1,0 +1,196 @@
+"""The OpenAPI 3.1 document of /api/v1 (served at /api/v1/openapi.json).
+
+Written as data next to the views; `tests/tt_platform/api` checks that it is a valid OpenAPI
+document and that every /api/v1 route is described (and nothing else)."""
+from __future__ import annotations
+
+from tt_platform.contracts.models import PAYMENT_MODES
+from tt_platform.stats.services import TABLES
+from tt_platform.taxonomy import contract_subtypes, fields
+
+ERROR = {"$ref": "#/components/responses/Error"}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _op(summary: str, response: dict, *, body: dict | None = None, params: list | None = None, status: str = "200",
+        public: bool = False, tag: str = "") -> dict:
+    op: dict = {"summary": summary, "tags": [tag], "responses": {status: response, "400": ERROR, "404": ERROR}}
+    if not public:
+        op["responses"].update({"401": ERROR, "403": ERROR})
+    else:
+        op["security"] = []
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _id(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+          {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}]
+STATS_FILTERS = [
+    {"name": "start", "in": "query", "schema": {"type": "string", "format": "date"}},
+    {"name": "end", "in": "query", "schema": {"type": "string", "format": "date"}},
+    {"name": "region", "in": "query", "description": "2 (province) or 4 (city) digits of the seller's region",
+     "schema": {"type": "string", "pattern": "^[0-9]{2}([0-9]{2})?$"}},
+    {"name": "field", "in": "query", "schema": {"type": "string"}},
+    {"name": "type", "in": "query", "schema": {"type": "string", "enum": ["DEV", "TRF", "LIC", "CON", "SRV"]}},
+    {"name": "view", "in": "query", "description": "pre2021: 技术许可 counted as 技术转让",
+     "schema": {"type": "string", "enum": ["pre2021"]}},
+]
+
+
+def _schemas() -> dict:
+    party = {"type": "object", "properties": {
+        "organisation_id": {"type": ["integer", "null"]}, "name": {"type": "string"},
+        "party_type": {"type": "string"}, "region_code": {"type": "string", "pattern": "^[0-9]{6}$"}}}
+    item = {"type": "object", "required": ["description"], "properties": {
+        "description": {"type": "string", "maxLength": 200},
+        "amount_fen": {"type": "integer", "minimum": 0, "description": "amount in fen (分)"},
+        "amount_yuan": {"type": "string", "pattern": r"^[0-9]+(\.[0-9]{1,2})?$", "description": "or 元 as a string"},
+        "is_technical": {"type": "boolean", "default": True}}}
+    contract_input = {"type": "object", "required": ["name", "subtype_code", "field_code", "payment_mode",
+                                                     "signed_on", "seller", "buyer", "items"],
+                      "properties": {
+                          "name": {"type": "string", "maxLength": 200},
+                          "subtype_code": {"type": "string", "enum": list(contract_subtypes())},
+                          "field_code": {"type": "string", "enum": list(fields())},
+                          "payment_mode": {"type": "string", "enum": list(PAYMENT_MODES)},
+                          "ip_type": {"type": ["string", "null"]},
+                          "signed_on": {"type": "string", "format": "date"},
+                          "valid_from": {"type": ["string", "null"], "format": "date"},
+                          "valid_until": {"type": ["string", "null"], "format": "date"},
+                          "seller": party, "buyer": party, "items": {"type": "array", "items": item},
+                          "demand_id": {"type": ["integer", "null"]}, "achievement_id": {"type": ["integer", "null"]},
+                          "case_id": {"type": ["integer", "null"]}}}
+    contract = {"type": "object", "properties": {
+        **contract_input["properties"], "id": {"type": "integer"}, "type_code": {"type": "string"},
+        "total_fen": {"type": "integer", "description": "成交额 in fen"},
+        "tech_fen": {"type": "integer", "description": "技术交易额 in fen = 成交额 − non-technical items"},
+        "total_wan": {"type": "string"}, "tech_wan": {"type": "string"},
+        "status": {"type": "string", "enum": ["draft", "submitted", "returned", "registered", "refused", "cancelled"]},
+        "registration_number": {"type": ["string", "null"], "pattern": "^[0-9]{16}$"},
+        "registered_on": {"type": ["string", "null"], "format": "date"}}}
+    case = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "title": {"type": "string"},
+        "stage": {"type": "string", "enum": ["intent", "contact", "negotiation", "signed", "registration",
+                                             "performance", "terminated"]},
+        "source": {"type": "string"}, "agency_id": {"type": "integer"}, "broker_id": {"type": ["integer", "null"]},
+        "demand_ids": {"type": "array", "items": {"type": "integer"}},
+        "result_ids": {"type": "array", "items": {"type": "integer"}}}}
+    row = {"type": "object", "properties": {
+        "key": {"type": "string"}, "label": {"type": "string"}, "count": {"type": "integer"},
+        "total_fen": {"type": "integer"}, "tech_fen": {"type": "integer"}, "total_wan": {"type": "string"},
+        "tech_wan": {"type": "string"}}}
+    return {
+        "Error": {"type": "object", "required": ["error", "status"],
+                  "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}},
+        "ContractInput": contract_input, "Contract": contract, "Case": case, "StatsRow": row,
+        "Page": {"type": "object", "properties": {"total": {"type": "integer"}, "page": {"type": "integer"},
+                                                  "per_page": {"type": "integer"}, "items": {"type": "array"}}},
+        "Roadshow": {"type": "object", "properties": {"id": {"type": "integer"}, "title": {"type": "string"},
+                                                      "starts_at": {"type": "string", "format": "date-time"},
+                                                      "agenda": {"type": "array"}}},
+        "Match": {"type": "object", "properties": {
+            "id": {"type": "string"}, "external_ref": {"type": ["string", "null"]},
+            "title": {"type": ["string", "null"]},
+            "score": {"type": "number"}, "shared_terms": {"type": "array", "items": {"type": "string"}},
+            "components": {"type": "array", "items": {"type": "object"}}}},
+    }
+
+
+def document(server: str) -> dict:
+    contract, case = _ref("Contract"), _ref("Case")
+    ranking = {"type": "object", "properties": {"ranking": {"type": "array", "items": _ref("Match")}}}
+    paths = {
+        "/match/results": {"post": _op("Rank research results for a demand (benchmark format)", _json(ranking),
+                                       body={"type": "object"}, public=True, tag="matching")},
+        "/match/{kind}/{listing_id}": {"get": _op(
+            "Matches for a stored listing (results for a demand, demands for a result)", _json(ranking), public=True,
+            tag="matching", params=[{"name": "kind", "in": "path", "required": True,
+                                     "schema": {"type": "string", "enum": ["demand", "result"]}}, _id("listing_id")])},
+        "/contracts": {
+            "get": _op("Contracts you may see", _json(_ref("Page")), params=PAGING, tag="contracts"),
+            "post": _op("Record a contract (draft)", _json(contract, "Created"), body=_ref("ContractInput"),
+                        status="201", tag="contracts")},
+        "/contracts/{contract_id}": {
+            "get": _op("One contract", _json(contract), params=[_id("contract_id")], tag="contracts"),
+            "put": _op("Change a draft or returned contract", _json(contract), body=_ref("ContractInput"),
+                       params=[_id("contract_id")], tag="contracts")},
+        "/contracts/{contract_id}/submit": {"post": _op("Submit for registration", _json(contract),
+                                                        params=[_id("contract_id")], tag="registration")},
+        "/contracts/{contract_id}/decision": {"post": _op(
+            "Registrar: register, return for correction or refuse", _json(contract), params=[_id("contract_id")],
+            tag="registration", body={"type": "object", "required": ["decision"], "properties": {
+                "decision": {"type": "string", "enum": ["register", "return", "refuse"]},
+                "reason": {"type": "string"}, "note": {"type": "string"}}})},
+        "/contracts/{contract_id}/cancel": {"post": _op(
+            "Registrar: cancel a registration (注销)", _json(contract), params=[_id("contract_id")], tag="registration",
+            body={"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}})},
+        "/registrations": {"get": _op("Registrar's queue", _json({"type": "object"}), tag="registration")},
+        "/cases": {
+            "get": _op("Cases you may see", _json(_ref("Page")), params=PAGING, tag="cases"),
+            "post": _op("Open a case (brokers)", _json(case, "Created"), status="201", tag="cases",
+                        body={"type": "object", "properties": {
+                            "title": {"type": "string"}, "demand_ids": {"type": "array", "items": {"type": "integer"}},
+                            "result_ids": {"type": "array", "items": {"type": "integer"}}}})},
+        "/cases/{case_id}": {"get": _op("One case with participants, notes, tasks, documents", _json(case),
+                                        params=[_id("case_id")], tag="cases")},
+        "/cases/{case_id}/stage": {"post": _op("Move the case", _json(case), params=[_id("case_id")], tag="cases",
+                                               body={"type": "object", "required": ["stage"], "properties": {
+                                                   "stage": {"type": "string"}, "reason": {"type": "string"},
+                                                   "note": {"type": "string"}}})},
+        "/cases/{case_id}/notes": {"post": _op(
+            "Add a note", _json(case, "Created"), status="201", tag="cases", params=[_id("case_id")],
+            body={"type": "object", "required": ["body"], "properties": {"body": {"type": "string"}}})},
+        "/cases/{case_id}/tasks": {"post": _op("Add a task", _json(case, "Created"), status="201", tag="cases",
+                                               params=[_id("case_id")], body={"type": "object", "properties": {
+                                                   "title": {"type": "string"}, "owner_id": {"type": "integer"},
+                                                   "due_on": {"type": "string", "format": "date"}}})},
+        "/roadshows": {"get": _op("Published roadshows (and your own)", _json({"type": "object"}), public=True,
+                                  tag="roadshows")},
+        "/roadshows/{roadshow_id}": {"get": _op("One roadshow with its agenda", _json(_ref("Roadshow")), public=True,
+                                                params=[_id("roadshow_id")], tag="roadshows")},
+        "/roadshows/{roadshow_id}/registrations": {"post": _op(
+            "Register your enterprise", _json({"type": "object"}, "Created"), status="201", tag="roadshows",
+            params=[_id("roadshow_id")], body={"type": "object", "properties": {"attendees": {"type": "integer"}}})},
+        "/roadshows/{roadshow_id}/report": {"get": _op("Event report (organiser)", _json({"type": "object"}),
+                                                       params=[_id("roadshow_id")], tag="roadshows")},
+        "/stats/summary": {"get": _op("Totals and funnel (operators)", _json({"type": "object"}), params=STATS_FILTERS,
+                                      tag="statistics")},
+        "/stats/{name}": {"get": _op("One statistics table (operators)", _json({"type": "object", "properties": {
+            "rows": {"type": "array", "items": _ref("StatsRow")}, "totals": _ref("StatsRow")}}),
+            tag="statistics", params=[{"name": "name", "in": "path", "required": True, "schema": {
+                "type": "string", "enum": sorted(TABLES)}},
+                *STATS_FILTERS])},
+        "/openapi.json": {"get": _op("This document", _json({"type": "object"}), public=True, tag="meta")},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "tt-platform API", "version": "1",
+                 "description": "技术转移撮合平台 API: matching, technology contracts and registration "
+                                "(技术合同认定登记), matchmaking cases, roadshows and statistics. "
+                                "Money is integer fen (分)."},
+        "servers": [{"url": f"{server}/api/v1"}],
+        "security": [{"bearer": []}, {"session": []}],
+        "paths": paths,
+        "components": {
+            "schemas": _schemas(),
+            "responses": {"Error": _json(_ref("Error"), "Error (message in the user's language)")},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "personal API token (ttp_…)"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                            "description": "browser session; writes need the CSRF token in X-CSRFToken"}},
+        },
+    }

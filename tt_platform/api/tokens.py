@@ -1,0 +1,52 @@
+"""Issuing, revoking and checking personal API tokens."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from tt_platform.accounts.models import User
+from tt_platform.api.models import ApiToken, new_token, token_hash
+from tt_platform.database import db, utcnow
+
+MAX_TOKENS = 10
+
+
+class TokenError(Exception):
+    pass
+
+
+def issue(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token; the secret is returned once and only its hash is kept."""
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 100:
+        raise TokenError(_("Name the token (at most 100 characters)."))
+    active = db.session.scalar(sa.select(sa.func.count(ApiToken.id)).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+    if active >= MAX_TOKENS:
+        raise TokenError(_("At most %(n)d active tokens; revoke one first.", n=MAX_TOKENS))
+    secret = new_token()
+    token = ApiToken(user_id=user.id, name=name, token_hash=token_hash(secret), hint=secret[:8])
+    db.session.add(token)
+    db.session.flush()
+    return token, secret
+
+
+def revoke(user: User, token_id: int) -> None:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise TokenError(_("No such token."))
+    token.revoked_at = token.revoked_at or utcnow()
+
+
+def user_for(secret: str) -> User | None:
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_hash(secret),
+                                                        ApiToken.revoked_at.is_(None)))
+    if token is None or not token.user.is_active:
+        return None
+    token.last_used_at = utcnow()
+    return token.user
+
+
+def of(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id)
+                                   .order_by(ApiToken.id.desc())))

@@ -1,0 +1,449 @@
+"""JSON API /api/v1 for contracts, registration, cases, roadshows and statistics.
+
+Same rules as the pages: every route declares its permission, object-level checks live in the
+services. Authentication: the browser session (writes then need the CSRF token in `X-CSRFToken`) or
+a personal API token (`Authorization: Bearer ttp_…`, created on /api/v1/tokens pages of the account).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tt_platform import money, taxonomy
+from tt_platform.achievements.models import Achievement
+from tt_platform.cases import services as cases
+from tt_platform.cases.models import Case, Stage
+from tt_platform.contracts import services as contracts
+from tt_platform.contracts.models import Contract, ContractStatus
+from tt_platform.contracts.services import today
+from tt_platform.database import db
+from tt_platform.demands.models import Demand
+from tt_platform.extensions import csrf
+from tt_platform.listings import services as listings
+from tt_platform.roadshows import services as roadshows
+from tt_platform.roadshows.models import Roadshow
+from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, permission
+from tt_platform.stats import services as stats
+from tt_platform.stats.views import filter_from_args
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # checked below for session-authenticated writes; token clients have no CSRF exposure
+
+
+class BadRequest(ValueError):
+    pass
+
+
+@bp.before_request
+def csrf_for_sessions():
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not g.get("api_token_auth"):
+        csrf.protect()
+
+
+@bp.errorhandler(BadRequest)
+@bp.errorhandler(contracts.ContractError)
+@bp.errorhandler(cases.CaseError)
+@bp.errorhandler(roadshows.RoadshowError)
+def bad_request(exc):
+    db.session.rollback()
+    return jsonify(error=str(exc), status=400), 400
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest(_("Send a JSON object (Content-Type: application/json)."))
+    return data
+
+
+def _int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequest(_("“%(name)s” must be an integer.", name=name))
+    return value
+
+
+def _date(value, name: str, required: bool = True) -> dt.date | None:
+    if value is None and not required:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise BadRequest(_("“%(name)s” must be a date like 2026-03-01.", name=name)) from None
+
+
+def _str(data: dict, name: str, limit: int, required: bool = True) -> str | None:
+    value = data.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise BadRequest(_("“%(name)s” must be text of at most %(n)d characters.", name=name, n=limit))
+    return value
+
+
+def _page():
+    try:
+        page, size = int(request.args.get("page", 1)), int(request.args.get("per_page", 50))
+    except ValueError:
+        raise BadRequest(_("“page” and “per_page” must be integers.")) from None
+    return max(1, page), max(1, min(size, 200))
+
+
+# --- contracts ---------------------------------------------------------------------------------
+
+def contract_json(c: Contract) -> dict:
+    return {
+        "id": c.id, "name": c.name, "type_code": c.type_code, "type": taxonomy.contract_types().get(c.type_code),
+        "subtype_code": c.subtype_code, "subtype": taxonomy.subtype_short(c.subtype_code),
+        "field_code": c.field_code, "ip_type": c.ip_type, "payment_mode": c.payment_mode,
+        "signed_on": c.signed_on.isoformat(), "valid_from": c.valid_from and c.valid_from.isoformat(),
+        "valid_until": c.valid_until and c.valid_until.isoformat(),
+        "seller": {"organisation_id": c.seller_org_id, "name": c.seller_name, "party_type": c.seller_party_type,
+                   "region_code": c.seller_region_code},
+        "buyer": {"organisation_id": c.buyer_org_id, "name": c.buyer_name, "party_type": c.buyer_party_type,
+                  "region_code": c.buyer_region_code},
+        "items": [{"description": i.description, "amount_fen": i.amount_fen, "is_technical": i.is_technical}
+                  for i in c.items],
+        "total_fen": c.total_fen, "tech_fen": c.tech_fen,
+        "total_wan": str(money.fen_to_wan(c.total_fen)), "tech_wan": str(money.fen_to_wan(c.tech_fen)),
+        "demand_id": c.demand_id, "achievement_id": c.achievement_id, "case_id": c.case_id,
+        "roadshow_id": c.roadshow_id, "broker_id": c.broker_id, "agency_id": c.agency_id,
+        "status": c.status.value, "registration_number": c.registration_number,
+        "registered_on": c.registered_on and c.registered_on.isoformat(), "office_id": c.office_id,
+        "decision": {"code": c.decision_code, "note": c.decision_note} if c.decision_code else None,
+        "cancelled_on": c.cancelled_on and c.cancelled_on.isoformat(), "change_request": c.change_request,
+        "is_demo": c.is_demo,
+    }
+
+
+def _party(data: dict, side: str) -> tuple:
+    party = data.get(side)
+    if not isinstance(party, dict):
+        raise BadRequest(_("“%(name)s” must be an object.", name=side))
+    org_id = party.get("organisation_id")
+    if org_id is not None:
+        from tt_platform.accounts.models import Organisation
+
+        org = db.session.get(Organisation, _int(org_id, f"{side}.organisation_id"))
+        if org is None:
+            raise BadRequest(_("Unknown organisation."))
+        return (org.id, *contracts.party_from_org(org))
+    return (None, _str(party, "name", 200), _str(party, "party_type", 4), _str(party, "region_code", 6))
+
+
+def _amount_fen(item: dict) -> int:
+    if "amount_fen" in item:
+        return _int(item["amount_fen"], "amount_fen")
+    try:  # 元 as a decimal string, never a float
+        raw = item.get("amount_yuan")
+        if not isinstance(raw, str):
+            raise ValueError("amount_yuan must be a string")
+        yuan = Decimal(raw)
+        return money.yuan_to_fen(yuan)
+    except (InvalidOperation, ValueError):
+        raise BadRequest(_("Give each item “amount_fen” (integer) or “amount_yuan” (a string like \"1234.56\").")) \
+            from None
+
+
+def _linked(model, value, name):
+    if value is None:
+        return None
+    listing = db.session.get(model, _int(value, name))
+    if listing is None or not listings.can_view(current_user, listing):
+        raise BadRequest(_("Unknown or hidden listing: %(name)s.", name=name))
+    return listing.id
+
+
+def contract_data(data: dict) -> contracts.ContractData:
+    items = data.get("items")
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise BadRequest(_("“items” must be a list of objects."))
+    seller, buyer = _party(data, "seller"), _party(data, "buyer")
+    case_id = roadshow_id = None
+    if data.get("case_id") is not None:
+        case = cases.get_visible(_int(data["case_id"], "case_id"), current_user)
+        if case is None:
+            raise BadRequest(_("Unknown or hidden case."))
+        case_id, roadshow_id = case.id, case.roadshow_id
+    return contracts.ContractData(
+        name=_str(data, "name", 200), subtype_code=_str(data, "subtype_code", 6),
+        field_code=_str(data, "field_code", 3), payment_mode=_str(data, "payment_mode", 20),
+        signed_on=_date(data.get("signed_on"), "signed_on"),
+        valid_from=_date(data.get("valid_from"), "valid_from", False),
+        valid_until=_date(data.get("valid_until"), "valid_until", False), ip_type=_str(data, "ip_type", 30, False),
+        seller_org_id=seller[0], seller_name=seller[1], seller_party_type=seller[2], seller_region_code=seller[3],
+        buyer_org_id=buyer[0], buyer_name=buyer[1], buyer_party_type=buyer[2], buyer_region_code=buyer[3],
+        items=tuple(contracts.ItemData(_str(i, "description", 200), _amount_fen(i), bool(i.get("is_technical", True)))
+                    for i in items),
+        demand_id=_linked(Demand, data.get("demand_id"), "demand_id"),
+        achievement_id=_linked(Achievement, data.get("achievement_id"), "achievement_id"),
+        case_id=case_id, roadshow_id=roadshow_id)
+
+
+def _contract_or_404(contract_id: int) -> Contract:
+    contract = contracts.get_visible(contract_id, current_user)
+    if contract is None:
+        abort(404)
+    return contract
+
+
+@bp.route("/contracts")
+@permission(LOGIN)
+def contract_list():
+    page, size = _page()
+    query = sa.select(Contract).where(contracts.visible_filter(current_user))
+    status = request.args.get("status")
+    if status in {s.value for s in ContractStatus}:
+        query = query.where(Contract.status == ContractStatus(status))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(Contract.id.desc()).offset((page - 1) * size).limit(size)).all()
+    return jsonify(total=total, page=page, per_page=size, items=[contract_json(c) for c in rows])
+
+
+@bp.route("/contracts", methods=["POST"])
+@permission(LOGIN)
+def contract_create():
+    contract = contracts.create(current_user, contract_data(_body()))
+    db.session.commit()
+    return jsonify(contract_json(contract)), 201, {"Location": url_for("api.contract_get", contract_id=contract.id)}
+
+
+@bp.route("/contracts/<int:contract_id>")
+@permission(LOGIN)
+def contract_get(contract_id: int):
+    return jsonify(contract_json(_contract_or_404(contract_id)))
+
+
+@bp.route("/contracts/<int:contract_id>", methods=["PUT"])
+@permission(LOGIN)
+def contract_update(contract_id: int):
+    contract = _contract_or_404(contract_id)
+    data = contract_data(_body())
+    with db.session.no_autoflush:
+        contracts.update(current_user, contract, data)
+    db.session.commit()
+    return jsonify(contract_json(contract))
+
+
+@bp.route("/contracts/<int:contract_id>/submit", methods=["POST"])
+@permission(LOGIN)
+def contract_submit(contract_id: int):
+    contract = _contract_or_404(contract_id)
+    contracts.submit(current_user, contract)
+    db.session.commit()
+    return jsonify(contract_json(contract))
+
+
+@bp.route("/contracts/<int:contract_id>/decision", methods=["POST"])
+@permission(LOGIN)
+def contract_decision(contract_id: int):
+    contract = _contract_or_404(contract_id)
+    data = _body()
+    decision, reason, note = data.get("decision"), data.get("reason") or "", data.get("note") or ""
+    if decision == "register":
+        contracts.register(current_user, contract)
+    elif decision == "return":
+        contracts.return_for_correction(current_user, contract, reason, note)
+    elif decision == "refuse":
+        contracts.refuse(current_user, contract, reason, note)
+    else:
+        raise BadRequest(_("“decision” is one of register, return, refuse."))
+    db.session.commit()
+    return jsonify(contract_json(contract))
+
+
+@bp.route("/contracts/<int:contract_id>/cancel", methods=["POST"])
+@permission(LOGIN)
+def contract_cancel(contract_id: int):
+    contract = _contract_or_404(contract_id)
+    contracts.cancel_registration(current_user, contract, _str(_body(), "note", 2000))
+    db.session.commit()
+    return jsonify(contract_json(contract))
+
+
+@bp.route("/registrations")
+@permission(LOGIN)
+def registration_queue():
+    if not current_user.is_registrar:
+        raise NotAllowed(_("Only registrars have a registration queue."))
+    return jsonify(items=[contract_json(c) for c in contracts.registrar_queue(current_user)])
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+def case_json(c: Case, full: bool = False) -> dict:
+    out = {"id": c.id, "title": c.title, "stage": c.stage.value, "source": c.source, "agency_id": c.agency_id,
+           "broker_id": c.broker_id, "demand_ids": [d.id for d in c.demands],
+           "result_ids": [r.id for r in c.results], "roadshow_id": c.roadshow_id,
+           "termination_reason": c.termination_reason, "updated_at": c.updated_at.isoformat()}
+    if full:
+        out["participants"] = [{"organisation_id": p.organisation_id, "name": p.organisation.name, "side": p.side}
+                               for p in c.participants]
+        out["notes"] = [{"id": n.id, "author_id": n.author_id, "body": n.body, "created_at": n.created_at.isoformat()}
+                        for n in c.notes]
+        out["tasks"] = [{"id": t.id, "title": t.title, "due_on": t.due_on.isoformat(), "owner_id": t.owner_id,
+                         "done": t.done_at is not None} for t in c.tasks]
+        out["documents"] = [{"id": d.id, "filename": d.filename, "size": d.size, "sha256": d.sha256}
+                            for d in c.documents]
+    return out
+
+
+def _case_or_404(case_id: int) -> Case:
+    case = cases.get_visible(case_id, current_user)
+    if case is None:
+        abort(404)
+    return case
+
+
+@bp.route("/cases")
+@permission(LOGIN)
+def case_list():
+    page, size = _page()
+    query = sa.select(Case).where(cases.visible_filter(current_user))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(Case.id.desc()).offset((page - 1) * size).limit(size)).all()
+    return jsonify(total=total, page=page, per_page=size, items=[case_json(c) for c in rows])
+
+
+@bp.route("/cases", methods=["POST"])
+@permission(LOGIN)
+def case_create():
+    data = _body()
+    demand_ids, result_ids = data.get("demand_ids") or [], data.get("result_ids") or []
+    if not isinstance(demand_ids, list) or not isinstance(result_ids, list) or len(demand_ids) + len(result_ids) > 20:
+        raise BadRequest(_("“demand_ids” and “result_ids” are lists of at most 20 ids."))
+    demands = [db.session.get(Demand, _int(i, "demand_ids")) for i in demand_ids]
+    results = [db.session.get(Achievement, _int(i, "result_ids")) for i in result_ids]
+    if any(x is None for x in (*demands, *results)):
+        raise BadRequest(_("Unknown listing."))
+    case = cases.open_case(current_user, _str(data, "title", 200, False) or "", demands, results)
+    db.session.commit()
+    return jsonify(case_json(case, full=True)), 201
+
+
+@bp.route("/cases/<int:case_id>")
+@permission(LOGIN)
+def case_get(case_id: int):
+    return jsonify(case_json(_case_or_404(case_id), full=True))
+
+
+@bp.route("/cases/<int:case_id>/stage", methods=["POST"])
+@permission(LOGIN)
+def case_stage(case_id: int):
+    case, data = _case_or_404(case_id), _body()
+    if data.get("stage") not in {s.value for s in Stage}:
+        raise BadRequest(_("Choose a stage."))
+    cases.set_stage(current_user, case, Stage(data["stage"]), data.get("reason"), data.get("note"))
+    db.session.commit()
+    return jsonify(case_json(case, full=True))
+
+
+@bp.route("/cases/<int:case_id>/notes", methods=["POST"])
+@permission(LOGIN)
+def case_note(case_id: int):
+    case = _case_or_404(case_id)
+    cases.add_note(current_user, case, _str(_body(), "body", 5000))
+    db.session.commit()
+    return jsonify(case_json(case, full=True)), 201
+
+
+@bp.route("/cases/<int:case_id>/tasks", methods=["POST"])
+@permission(LOGIN)
+def case_task(case_id: int):
+    case, data = _case_or_404(case_id), _body()
+    cases.add_task(current_user, case, _str(data, "title", 200), _date(data.get("due_on"), "due_on"),
+                   _int(data.get("owner_id", current_user.id), "owner_id"))
+    db.session.commit()
+    return jsonify(case_json(case, full=True)), 201
+
+
+# --- roadshows ---------------------------------------------------------------------------------
+
+def roadshow_json(r: Roadshow) -> dict:
+    return {"id": r.id, "title": r.title, "theme": r.theme, "field_code": r.field_code,
+            "starts_at": r.starts_at.isoformat(), "ends_at": r.ends_at.isoformat(), "venue": r.venue,
+            "capacity": r.capacity, "seats_left": max(0, r.capacity - roadshows.seats_taken(r)),
+            "organiser": {"id": r.organiser_id, "name": r.organiser.name},
+            "registration_opens_on": r.registration_opens_on.isoformat(),
+            "registration_closes_on": r.registration_closes_on.isoformat(), "requires_approval": r.requires_approval,
+            "is_published": r.is_published,
+            "agenda": [{"position": s.position, "achievement_id": s.achievement_id, "title": s.achievement.title,
+                        "starts_at": s.starts_at.isoformat(), "minutes": s.minutes, "presenter": s.presenter}
+                       for s in r.slots]}
+
+
+def _roadshow_or_404(roadshow_id: int) -> Roadshow:
+    roadshow = db.session.get(Roadshow, roadshow_id)
+    if roadshow is None or not roadshows.can_view(current_user, roadshow):
+        abort(404)
+    return roadshow
+
+
+@bp.route("/roadshows")
+@permission(PUBLIC)
+def roadshow_list():
+    return jsonify(items=[roadshow_json(r) for r in roadshows.upcoming(current_user)])
+
+
+@bp.route("/roadshows/<int:roadshow_id>")
+@permission(PUBLIC)
+def roadshow_get(roadshow_id: int):
+    return jsonify(roadshow_json(_roadshow_or_404(roadshow_id)))
+
+
+@bp.route("/roadshows/<int:roadshow_id>/registrations", methods=["POST"])
+@permission(LOGIN)
+def roadshow_register(roadshow_id: int):
+    roadshow = _roadshow_or_404(roadshow_id)
+    registration = roadshows.register(current_user, roadshow, _int(_body().get("attendees", 1), "attendees"), today())
+    db.session.commit()
+    return jsonify(id=registration.id, status=registration.status.value, attendees=registration.attendees), 201
+
+
+@bp.route("/roadshows/<int:roadshow_id>/report")
+@permission(LOGIN)
+def roadshow_report(roadshow_id: int):
+    roadshow = _roadshow_or_404(roadshow_id)
+    if not roadshows.can_manage(current_user, roadshow):
+        raise NotAllowed(_("Only the organiser can do this."))
+    return jsonify(roadshows.report(roadshow).__dict__)
+
+
+# --- statistics --------------------------------------------------------------------------------
+
+def _row(r) -> dict:
+    return {"key": r.key, "label": r.label, "count": r.count, "total_fen": r.total_fen, "tech_fen": r.tech_fen,
+            "total_wan": str(money.fen_to_wan(r.total_fen)), "tech_wan": str(money.fen_to_wan(r.tech_fen))}
+
+
+@bp.route("/stats/summary")
+@permission(OPERATOR)
+def stats_summary():
+    f = filter_from_args(request.args)
+    return jsonify(totals=_row(stats.totals(f)), tables=sorted(stats.TABLES),
+                   funnel=[{"key": s.key, "label": s.label, "count": s.count, "rate": s.rate}
+                           for s in stats.funnel(f)])
+
+
+@bp.route("/stats/<name>")
+@permission(OPERATOR)
+def stats_table(name: str):
+    build = stats.TABLES.get(name)
+    if build is None:
+        abort(404)
+    table = build(filter_from_args(request.args))
+    return jsonify(name=table.name, title=table.title, rows=[_row(r) for r in table.rows], totals=_row(table.totals))
+
+
+@bp.route("/openapi.json")
+@permission(PUBLIC)
+def openapi():
+    from tt_platform.api.openapi import document
+
+    return jsonify(document(request.url_root.rstrip("/")))
+
+
