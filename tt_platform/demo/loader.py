@@ -157,11 +157,14 @@ def load(echo: Callable[[str], None] = print) -> dict[str, int]:
             demands.add_to_list(operator, demand_list, demand)
 
     db.session.flush()
+    from tt_platform.demo.brokerage import load_brokerage
     from tt_platform.demo.contracts import load_contracts
 
+    brokerage = load_brokerage(orgs, users, today, _rng("brokerage"))
     n_contracts = load_contracts(orgs, users, today, _rng("contracts"))
     counts = {"organisations": len(orgs), "users": len(users), "results": n_results,
-              "demands": len(created_demands), "demand_lists": 1, "contracts": n_contracts}
+              "demands": len(created_demands), "demand_lists": 1, "contracts": n_contracts,
+              **brokerage}
     echo("Demo loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for email, name, org_key, *_rest in USERS:
@@ -282,6 +285,7 @@ def remove() -> int:
     demo_orgs = db.session.scalars(sa.select(Organisation).where(Organisation.is_demo.is_(True))).all()
     org_ids = {o.id for o in demo_orgs}
     _remove_contracts(org_ids)
+    _remove_brokerage(org_ids)
     for model in (Demand, Achievement):
         ids = db.session.scalars(sa.select(model.id).where(model.organisation_id.in_(org_ids))).all()
         for listing_id in ids:
@@ -312,4 +316,28 @@ def _remove_contracts(org_ids: set[int]) -> None:
     for contract in db.session.scalars(sa.select(Contract).where(Contract.id.in_(ids))):
         db.session.delete(contract)
     db.session.execute(sa.delete(RegistrationCounter).where(RegistrationCounter.office_id.in_(org_ids)))
+    db.session.flush()
+
+
+def _remove_brokerage(org_ids: set[int]) -> None:
+    """Cases and roadshows of demo agencies or with demo participants, and demo users' tokens."""
+    from tt_platform.cases.models import Case, Participant
+    from tt_platform.roadshows.models import Registration, Roadshow
+
+    demo_user_ids = sa.select(Membership.user_id).where(Membership.organisation_id.in_(org_ids))
+    case_ids = db.session.scalars(sa.select(Case.id).where(sa.or_(
+        Case.is_demo.is_(True), Case.agency_id.in_(org_ids), Case.created_by_id.in_(demo_user_ids),
+        Case.id.in_(sa.select(Participant.case_id).where(Participant.organisation_id.in_(org_ids)))))).all()
+    show_ids = db.session.scalars(sa.select(Roadshow.id).where(sa.or_(
+        Roadshow.is_demo.is_(True), Roadshow.organiser_id.in_(org_ids), Roadshow.created_by_id.in_(demo_user_ids))))
+    show_ids = list(show_ids)
+    for entity, ids in (("case", case_ids), ("roadshow", show_ids)):
+        db.session.execute(sa.delete(AuditEntry).where(AuditEntry.entity_type == entity, AuditEntry.entity_id.in_(ids)))
+    for model, ids in ((Case, case_ids), (Roadshow, show_ids)):
+        for row in db.session.scalars(sa.select(model).where(model.id.in_(ids))):
+            db.session.delete(row)
+    db.session.flush()
+    # registrations of demo organisations for other roadshows
+    for registration in db.session.scalars(sa.select(Registration).where(Registration.organisation_id.in_(org_ids))):
+        db.session.delete(registration)
     db.session.flush()

@@ -46,6 +46,11 @@ def test_demo_load_and_remove(db, login):
     from tt_platform.stats import services as stats
 
     assert counts["contracts"] == 160
+    assert counts["cases"] >= 10 and counts["roadshows"] == 2
+    from tt_platform.cases.models import Case
+    from tt_platform.roadshows.models import Roadshow
+
+    assert scalar(sa.select(sa.func.count()).where(Case.broker_id.is_(None))) == 1  # a request in the inbox
     assert scalar(sa.select(sa.func.count()).where(Contract.is_demo.is_(False))) == 0
     numbers = sorted(db.session.scalars(sa.select(Contract.registration_number)
                                         .where(Contract.registration_number.is_not(None))))
@@ -68,6 +73,8 @@ def test_demo_load_and_remove(db, login):
     assert scalar(sa.select(sa.func.count()).select_from(Achievement)) == 0
     assert scalar(sa.select(sa.func.count()).select_from(User)) == 0
     assert scalar(sa.select(sa.func.count()).select_from(Contract)) == 0
+    assert scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+    assert scalar(sa.select(sa.func.count()).select_from(Roadshow)) == 0
 
 
 def test_discipline_map_covers_the_corpus():
