@@ -29,7 +29,7 @@ class Stage(enum.StrEnum):
 
 STAGE_LABELS = {
     Stage.INTENT: _l("Intention"), Stage.CONTACT: _l("First contact"), Stage.NEGOTIATION: _l("Negotiation"),
-    Stage.SIGNED: _l("Signed"), Stage.REGISTRATION: _l("Registration"), Stage.PERFORMANCE: _l("Performance"),
+    Stage.SIGNED: _l("Signed"), Stage.REGISTRATION: _l("Contract registration"), Stage.PERFORMANCE: _l("Performance"),
     Stage.TERMINATED: _l("Terminated"),
 }
 PIPELINE = [s for s in Stage if s is not Stage.TERMINATED]

@@ -18,6 +18,8 @@ from tt_platform.listings.models import ListingStatus
 from tt_platform.roadshows import services as roadshows
 from tt_platform.roadshows.models import Registration, RegistrationStatus
 
+#: words that make a result fit each demo roadshow's theme
+THEME_WORDS = {"T06": ("电池", "光伏", "风电", "储能", "新能源", "发电"), "T04": ("药", "抗", "肿瘤", "疫苗", "诊断")}
 NOTES = ["已与需求方技术负责人电话沟通，确认核心指标。", "成果团队同意提供中试数据，下周安排线上交流。",
          "双方就许可费与提成比例交换了初步意见。", "企业希望先做小批量验证，再谈转让。"]
 
@@ -75,7 +77,8 @@ def load_brokerage(orgs: dict[str, Organisation], users: dict[str, User], today:
             registration_opens_on=day - dt.timedelta(days=40), registration_closes_on=day - dt.timedelta(days=1),
             field_code=field_code, venue="示范市科技大厦三楼报告厅", requires_approval=days > 0))
         roadshow.is_demo, roadshow.is_published = True, True
-        for result in results_by_field.get(field_code, [])[:5]:
+        themed = [r for r in results_by_field.get(field_code, []) if any(w in r.title for w in THEME_WORDS[field_code])]
+        for result in (themed or results_by_field.get(field_code, []))[:5]:
             roadshows.add_slot(organiser, roadshow, result, result.organisation.name, 15)
         buyers = [o for k, o in orgs.items() if k.startswith("ent_") and o.is_verified][:6]
         for org in buyers:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 
 import pytest
@@ -77,7 +78,7 @@ def test_concurrent_registrations_get_unique_gap_free_numbers(own_app):
                 if not work:
                     return
                 contract_id = work.pop(n % len(work))
-            for _attempt in range(20):
+            for _attempt in range(200):
                 with own_app.app_context():
                     try:
                         user = db.session.get(User, registrar_id)
@@ -93,12 +94,15 @@ def test_concurrent_registrations_get_unique_gap_free_numbers(own_app):
                         break  # already registered by the other thread
                     except (sa.exc.OperationalError, RuntimeError):
                         db.session.rollback()  # lock contention (SQLite) or the simulated failure: retry
+                        time.sleep(0.005 * min(_attempt, 10))
                     except BaseException as exc:  # noqa: BLE001 - reported below
                         db.session.rollback()
                         errors.append(exc)
                         return
                     finally:
                         db.session.remove()
+            else:
+                errors.append(RuntimeError(f"contract {contract_id} not registered after 200 attempts"))
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
     for t in threads:
