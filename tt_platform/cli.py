@@ -47,6 +47,12 @@ def bootstrap():
     report = sync.embed()
     if report.stored:
         click.echo(f"vectors: {report.stored} stored, {report.embedded} computed")
+    from tt_platform.matching import services as matching
+
+    summarised = matching.summarise_demands()
+    db.session.commit()
+    if summarised:
+        click.echo(f"match summaries: {summarised} demands")
 
 
 @demo_cli.command("load")
@@ -260,3 +266,18 @@ def match_run(queries_path, out_path, depth):
             out.write(json.dumps({"query_id": demand.get("id"), "ranking": ranking}, ensure_ascii=False) + "\n")
             n += 1
     click.echo(f"{n} demands ranked into {out_path}")
+
+
+@match_cli.command("summarise")
+@click.option("--limit", type=int, default=None, help="refresh at most this many demands")
+def match_summarise(limit):
+    """Refresh the match summary of new or changed published demands (the funnel's "matched" step; cron)."""
+    from search.backends.base import BackendUnavailable
+    from tt_platform.matching import services
+
+    try:
+        count = services.summarise_demands(limit)
+    except BackendUnavailable as exc:
+        raise click.ClickException(f"search engine unavailable: {exc}") from exc
+    db.session.commit()
+    click.echo(f"{count} demands summarised")

@@ -1,6 +1,7 @@
 """Matches both ways, similar listings and engine-backed search pages, over the configured backend."""
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
@@ -122,3 +123,29 @@ def search_page(kind: str, params, per_page: int):
 
 
 __all__ = ["BackendUnavailable", "MatchRow", "matches_for", "search_page", "match_demand_text"]
+
+
+def summarise_demands(limit: int | None = None) -> int:
+    """Refresh MatchSummary for published demands that have none or changed since: a result counts as
+    a match when it shares technical terms with the demand. Returns how many were refreshed."""
+    from tt_platform.demands.models import Demand
+    from tt_platform.listings.models import PUBLIC_STATES
+    from tt_platform.matching.models import MatchSummary
+
+    stale = (sa.select(Demand).outerjoin(MatchSummary, MatchSummary.demand_id == Demand.id)
+             .where(Demand.status.in_(PUBLIC_STATES),
+                    sa.or_(MatchSummary.demand_id.is_(None), MatchSummary.computed_at < Demand.updated_at))
+             .order_by(Demand.id))
+    if limit:
+        stale = stale.limit(limit)
+    count = 0
+    for demand in db.session.scalars(stale).all():
+        rows = [row for row in matches_for(demand, limit=10) if row.match.shared_terms]
+        summary = db.session.get(MatchSummary, demand.id) or MatchSummary(demand_id=demand.id)
+        summary.computed_at = dt.datetime.now(dt.UTC)
+        summary.matched_results = len(rows)
+        summary.top_result_id = rows[0].listing.id if rows else None
+        db.session.add(summary)
+        count += 1
+    db.session.flush()
+    return count

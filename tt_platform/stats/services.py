@@ -212,8 +212,8 @@ class FunnelStep:
 
 
 def funnel(f: StatsFilter) -> list[FunnelStep]:
-    """Demands published → worked in a case → led to a contract → registered (by the demands'
-    publication dates within the period)."""
+    """Demands published → matched (see `flask match summarise`) → worked in a case → led to a
+    contract → registered (by the demands' publication dates within the period)."""
     from tt_platform.demands.models import Demand
 
     conds = [Demand.published_at.is_not(None)]
@@ -229,6 +229,11 @@ def funnel(f: StatsFilter) -> list[FunnelStep]:
     steps = [("published", _l("Demands published"), db.session.scalar(
         sa.select(sa.func.count()).select_from(demand_ids.subquery())))]
     from tt_platform.cases.models import case_demand
+    from tt_platform.matching.models import MatchSummary
+
+    steps.append(("matched", _l("Demands with matching research results"), db.session.scalar(
+        sa.select(sa.func.count(MatchSummary.demand_id)).where(MatchSummary.demand_id.in_(demand_ids),
+                                                               MatchSummary.matched_results > 0))))
 
     steps.append(("cases", _l("Demands with a matchmaking case"), db.session.scalar(
         sa.select(sa.func.count(sa.distinct(case_demand.c.demand_id))).where(case_demand.c.demand_id.in_(demand_ids)))))
