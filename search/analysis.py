@@ -24,8 +24,13 @@ _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9][a-z0-9.+\-]*", re.UNICODE)
 
 def normalise(text: str) -> str:
     """Full-width → half-width (NFKC), lower case, a few traditional forms → simplified."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
-    return text.translate(_TRAD_TO_SIMP)
+    text = text or ""
+    if not unicodedata.is_normalized("NFKC", text):  # most text already is: skip the costly rewrite
+        text = unicodedata.normalize("NFKC", text)
+    text = text.lower()
+    # str.translate walks every character in Python-level dict lookups; most text has no traditional
+    # forms at all, which one regex scan (in C) tells
+    return text.translate(_TRAD_TO_SIMP) if _TRAD_CHARS.search(text) else text
 
 
 # Cheap traditional → simplified mapping for characters common in technical text; full conversion
@@ -37,6 +42,7 @@ _TRAD_TO_SIMP = str.maketrans({
     "環": "环", "測": "测", "監": "监", "控": "控", "試": "试", "驗": "验", "節": "节", "能": "能", "風": "风",
     "鋰": "锂", "池": "池", "複": "复", "合": "合", "處": "处", "理": "理", "數": "数", "經": "经", "濟": "济",
 })
+_TRAD_CHARS = re.compile("[" + "".join(chr(c) for c, simple in _TRAD_TO_SIMP.items() if chr(c) != simple) + "]")
 
 
 @functools.cache
@@ -102,7 +108,20 @@ def suggestions(query: str, table: SynonymTable | None = None, limit: int = 6) -
     return out[:limit]
 
 
+_KEEP: dict[str, bool] = {}
+
+
 def _keep(token: str) -> bool:
+    """Memoised: the same few hundred thousand words come back all the time while indexing."""
+    kept = _KEEP.get(token)
+    if kept is None:
+        if len(_KEEP) > 500_000:
+            _KEEP.clear()
+        kept = _KEEP[token] = _decide_keep(token)
+    return kept
+
+
+def _decide_keep(token: str) -> bool:
     if not token or token in stopwords() or not _TOKEN_OK.search(token):
         return False
     if len(token) == 1:
@@ -115,7 +134,7 @@ def tokens(text: str, *, for_index: bool = False) -> list[str]:
     _load_dictionary()
     text = normalise(text)
     pieces = rjieba.cut_for_search(text) if for_index else rjieba.cut(text)
-    return [p.strip() for p in pieces if _keep(p.strip())]
+    return [p for p in map(str.strip, pieces) if _keep(p)]
 
 
 def bigrams(text: str) -> list[str]:
@@ -125,7 +144,7 @@ def bigrams(text: str) -> list[str]:
         if _CJK.match(run):
             if len(run) == 1:
                 continue
-            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+            out.extend(map(str.__add__, run[:-1], run[1:]))
         elif len(run) >= 2:
             out.append(run)
     return out

@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from search import analysis
 from search.backends.base import BackendUnavailable, ResultPage, SearchHit, TextQuery
 from search.backends.embedded import listing_from_json, region_prefixes
-from search.documents import Filters, Listing
+from search.documents import Filters, Listing, listing_dict
 
 #: (field, boost) per channel: the same weights the embedded engine gets by repeating title and
 #: keywords in its single field per channel.
@@ -103,7 +103,7 @@ def document_source(listing: Listing, vector=None) -> dict:
         "published": int(listing.published_at or 0),
         "title": analysis.normalise(listing.title), "keywords": analysis.normalise(" ".join(listing.keywords)),
         "text": analysis.normalise(listing.text),
-        "doc": json.loads(json.dumps(asdict(listing), ensure_ascii=False)),
+        "doc": json.loads(json.dumps(listing_dict(listing), ensure_ascii=False)),
     }
     if vector is not None:
         source["embedding"] = [round(float(x), 6) for x in vector]

@@ -13,15 +13,14 @@ import json
 import os
 import shutil
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import tantivy
 
 from search import analysis
 from search.backends.base import BackendUnavailable, ResultPage, SearchHit, TextQuery
-from search.documents import Filters, Listing
+from search.documents import Filters, Listing, listing_dict
 
 #: One field per channel. Title and keywords weigh more because they are repeated in the field
 #: (title ×3, keywords ×2 for words; title ×2 for bigrams): one scorer per query term instead of
@@ -83,22 +82,26 @@ def analysed_fields(listing: Listing) -> tuple[str, str, str, str, str]:
 
 #: Below this many documents a commit analyses them in-process; above, in a pool of processes.
 POOL_THRESHOLD = 4000
+#: From this many changes a commit uses the bulk writer settings.
+BULK_COMMIT = 10_000
 
 
-def analyse_all(listings: list[Listing], workers: int) -> list[tuple[str, str, str, str, str]]:
-    """Analyse many listings on all cores (segmentation is the costly part of indexing)."""
+def analyse_all(listings: list[Listing], workers: int) -> Iterator[tuple[str, str, str, str, str]]:
+    """Analysed fields of many listings, in order, as they are ready: segmentation (the costly part of
+    indexing) runs on all cores while the caller already feeds the index with the first results."""
     if workers <= 1 or len(listings) < POOL_THRESHOLD:
-        return [analysed_fields(doc) for doc in listings]
+        yield from (analysed_fields(doc) for doc in listings)
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     analysis.tokens("预热")  # load the dictionary once, before the workers are forked
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(analysed_fields, listings, chunksize=500))
+        yield from pool.map(analysed_fields, listings, chunksize=500)
 
 
 def listing_to_json(listing: Listing) -> bytes:
-    data = asdict(listing)
+    data = listing_dict(listing)
     data["text"] = data["text"][:STORED_TEXT_CHARS]
     return json.dumps(data, ensure_ascii=False).encode()
 
@@ -152,9 +155,13 @@ class EmbeddedBackend:
             writer.commit()
         self._index.reload()
 
-    def _writer(self):
+    def _writer(self, bulk: bool = False):
+        # Bulk commits (imports, rebuilds) get a bigger heap and two indexing threads: fewer, larger
+        # segments and both cores; everyday commits stay small.
+        heap, threads = (max(self.writer_heap, 256_000_000), max(self.writer_threads, 2)) if bulk else \
+            (self.writer_heap, self.writer_threads)
         try:
-            return _Writer(self._index.writer(heap_size=self.writer_heap, num_threads=self.writer_threads))
+            return _Writer(self._index.writer(heap_size=heap, num_threads=threads))
         except (ValueError, OSError, RuntimeError) as exc:  # the lock is held by another process
             raise BackendUnavailable(f"index writer unavailable: {exc}") from exc
 
@@ -182,14 +189,13 @@ class EmbeddedBackend:
             if not pending:
                 return
             upserts = [listing for _key, listing in pending if listing is not None]
-            fields = dict(zip((id(doc) for doc in upserts), analyse_all(upserts, self.analysis_workers),
-                              strict=True))
-            with self._writer() as writer:
+            analysed = analyse_all(upserts, self.analysis_workers)  # in the order of `pending`
+            with self._writer(bulk=len(pending) >= BULK_COMMIT) as writer:
                 for key, listing in pending:
                     doc_id = listing.doc_id if listing is not None else key
                     writer.delete_documents_by_term("id", doc_id)
                     if listing is not None:
-                        writer.add_document(self._document(listing, fields[id(listing)]))
+                        writer.add_document(self._document(listing, next(analysed)))
                 writer.commit()
             self._index.reload()
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -16,10 +18,17 @@ from tt_platform.audit import models as audit
 from tt_platform.database import db, utcnow
 from tt_platform.demo.loader import summary_of
 from tt_platform.indexing.outbox import SearchOutbox
-from tt_platform.listings.models import ListingStatus
+from tt_platform.listings.models import ListingMixin, ListingStatus
 
 MAX_LINE = 200_000
 REQUIRED = ("id", "title", "abstract")
+
+
+class _WrittenRow(SimpleNamespace):
+    """A row just inserted, read through the same listing properties the document mapping uses."""
+
+    keyword_list = ListingMixin.keyword_list
+    effective_status = ListingMixin.effective_status
 
 
 class ImportFailed(Exception):
@@ -62,7 +71,9 @@ def _holder(org_name: str) -> Organisation:
     org = db.session.scalar(sa.select(Organisation).where(Organisation.name == org_name))
     if org is None:
         org = Organisation(
-            name=org_name, kind=OrgKind.INSTITUTE, credit_code=taxonomy.make_uscc(990_001, "110108", "12"),
+            # a syntactically valid placeholder code, distinct per holder name
+            name=org_name, kind=OrgKind.INSTITUTE, credit_code=taxonomy.make_uscc(
+                990_000_000 + zlib.crc32(org_name.encode()) % 9_999_999, "110108", "12"),
             region_code="110100", party_type="P1", contact_name="成果导入", contact_phone="-",
             contact_email="import@tt-platform.local", verification=Verification.VERIFIED, verified_at=utcnow(),
         )
@@ -99,16 +110,19 @@ def import_jsonl(path: str, *, org_name: str) -> ImportReport:
             "source_note": f"imported from {Path(path).name}", "is_demo": False,
         })
     if rows:
-        # Core bulk insert: thousands of rows per second; ids come back for the outbox rows.
-        ids = db.session.scalars(sa.insert(Achievement).returning(Achievement.id, sort_by_parameter_order=True),
-                                 rows).all()
-        report.outbox_ids = db.session.scalars(sa.insert(SearchOutbox).returning(
-            SearchOutbox.id, sort_by_parameter_order=True), [
+        # Core inserts on the tables (not the ORM bulk path, which costs ~3× as much per row); ids come
+        # back, in order, for the outbox rows and the documents.
+        table, outbox = Achievement.__table__, SearchOutbox.__table__
+        ids = db.session.scalars(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).all()
+        report.outbox_ids = db.session.scalars(outbox.insert().returning(
+            outbox.c.id, sort_by_parameter_order=True), [
             {"entity_type": "achievement", "entity_id": i, "op": "upsert", "created_at": now} for i in ids]).all()
         audit.record(None, "organisation", org.id, "imported", note=f"{len(ids)} results from {Path(path).name}")
         report.created = len(ids)
-        # The same mapping the drain uses, applied to transient copies of the rows just written:
-        # indexing needs no second trip through the database.
-        report.documents = [achievement_document(Achievement(id=i, organisation=org, ip_records=[], **row))
+        # The same mapping the drain uses, applied to light views of the rows just written: indexing
+        # needs no second trip through the database, and no ORM instances (~0.1 ms each).
+        unset = {column.key: None for column in table.columns}
+        report.documents = [achievement_document(_WrittenRow(**{**unset, **row, "id": i}, organisation=org,
+                                                             ip_records=[]))
                             for i, row in zip(ids, rows, strict=True)]
     return report

@@ -92,6 +92,13 @@ def test_import_and_match_run_commands(app, db, index, tmp_path):
     assert "skipped 2" in again.output
     imported = db.session.scalar(sa.select(Achievement).where(Achievement.external_ref == "x-1"))
     assert imported.field_code == "T06" and imported.status is ListingStatus.PUBLISHED
+    # the importer builds documents from the rows it wrote, without ORM instances: they must equal what
+    # the drain builds from the database (same content hash), or reconcile would find drift
+    from tt_platform.achievements.indexing import achievement_document
+    from tt_platform.indexing.engine import get_backend
+
+    stored = get_backend().get_many([f"achievement:{imported.id}"])[f"achievement:{imported.id}"]
+    assert stored.version == achievement_document(imported).version
 
     queries = tmp_path / "queries.jsonl"
     queries.write_text(json.dumps({"id": "d1", "title": "叶片结冰", "description": "风机叶片覆冰",
