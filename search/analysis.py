@@ -108,20 +108,22 @@ def suggestions(query: str, table: SynonymTable | None = None, limit: int = 6) -
     return out[:limit]
 
 
-_KEEP: dict[str, bool] = {}
+class _KeptWords(dict):
+    """Raw segment → the word it contributes ('' when it is dropped), memoised: indexing meets the same
+    few hundred thousand segments over and over, and a dict lookup is far cheaper than the checks."""
+
+    def __missing__(self, piece: str) -> str:
+        if len(self) > 500_000:
+            self.clear()
+        word = piece.strip()
+        kept = self[piece] = word if _keeps(word) else ""
+        return kept
 
 
-def _keep(token: str) -> bool:
-    """Memoised: the same few hundred thousand words come back all the time while indexing."""
-    kept = _KEEP.get(token)
-    if kept is None:
-        if len(_KEEP) > 500_000:
-            _KEEP.clear()
-        kept = _KEEP[token] = _decide_keep(token)
-    return kept
+_KEPT = _KeptWords()
 
 
-def _decide_keep(token: str) -> bool:
+def _keeps(token: str) -> bool:
     if not token or token in stopwords() or not _TOKEN_OK.search(token):
         return False
     if len(token) == 1:
@@ -129,22 +131,22 @@ def _decide_keep(token: str) -> bool:
     return not token.isdigit() or len(token) >= 3
 
 
-def tokens(text: str, *, for_index: bool = False) -> list[str]:
-    """Words of `text` after normalisation and stop-word removal (duplicates kept: tf matters)."""
+def tokens(text: str, *, for_index: bool = False, normalised: bool = False) -> list[str]:
+    """Words of `text` after normalisation and stop-word removal (duplicates kept: tf matters).
+    `normalised`: the caller already passed the text through `normalise`."""
     _load_dictionary()
-    text = normalise(text)
+    if not normalised:
+        text = normalise(text)
     pieces = rjieba.cut_for_search(text) if for_index else rjieba.cut(text)
-    return [p for p in map(str.strip, pieces) if _keep(p)]
+    return list(filter(None, map(_KEPT.__getitem__, pieces)))
 
 
-def bigrams(text: str) -> list[str]:
+def bigrams(text: str, *, normalised: bool = False) -> list[str]:
     """CJK character bigrams plus whole Latin/number words: a dictionary-free view for recall."""
     out: list[str] = []
-    for run in _CJK_RUN.findall(normalise(text)):
-        if _CJK.match(run):
-            if len(run) == 1:
-                continue
-            out.extend(map(str.__add__, run[:-1], run[1:]))
+    for run in _CJK_RUN.findall(text if normalised else normalise(text)):
+        if run[0] >= "\u3400":  # a CJK run (Latin runs start with [a-z0-9])
+            out += [run[i:i + 2] for i in range(len(run) - 1)]
         elif len(run) >= 2:
             out.append(run)
     return out

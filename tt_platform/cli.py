@@ -228,19 +228,23 @@ def import_achievements(path, org_name):
     from tt_platform.indexing import sync
 
     start = time.perf_counter()
+    indexer = sync.BulkIndexer()
     try:
-        report = importer.import_jsonl(path, org_name=org_name)
-    except importer.ImportFailed as exc:
+        report = importer.import_jsonl(path, org_name=org_name, on_documents=indexer.add)
+        db.session.commit()
+    except BaseException as exc:  # nothing written, nothing indexed
         db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+        indexer.abandon()
+        if isinstance(exc, importer.ImportFailed):
+            raise click.ClickException(str(exc)) from exc
+        raise
     imported = time.perf_counter() - start
-    indexed = sync.index_documents(report.documents, report.outbox_ids)
+    indexed = indexer.finish(report.outbox_ids)
     db.session.commit()
     total = time.perf_counter() - start
     click.echo(f"imported {report.created} results, skipped {report.skipped} already present "
                f"({imported:.2f}s); {'indexed' if indexed else 'NOT indexed (engine unavailable)'} "
-               f"{len(report.documents)} ({total:.2f}s total, {report.created / total if total else 0:.0f}/s)")
+               f"{report.created} ({total:.2f}s total, {report.created / total if total else 0:.0f}/s)")
 
 
 @match_cli.command("run")

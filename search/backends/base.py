@@ -44,6 +44,9 @@ class SearchBackend(Protocol):
 
     def commit(self) -> None: ...
 
+    def discard(self) -> None:
+        """Forget the upserts and deletes not committed yet (the caller's transaction failed)."""
+
     def lexical(self, query: TextQuery, filters: Filters, k: int, *, channel: str = "words") -> list[SearchHit]: ...
 
     def search_page(self, query: Sequence[TextQuery] | None, filters: Filters, *, offset: int, limit: int,

@@ -280,6 +280,9 @@ class ElasticsearchBackend:
             n += 1
         return n
 
+    def discard(self) -> None:
+        self._actions = []
+
     def commit(self) -> None:
         from elasticsearch import helpers
 

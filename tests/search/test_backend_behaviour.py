@@ -92,6 +92,18 @@ def test_upsert_replaces_and_delete_removes(backend):
     assert backend.count() == 3
 
 
+def test_discard_forgets_uncommitted_changes(backend):
+    backend.upsert([listing(1, title="不应出现的标题", version="v9"), listing(7, title="不应出现的成果")])
+    backend.delete(["achievement:2"])
+    backend.discard()
+    backend.commit()
+    assert backend.get("achievement:1").title == "风电叶片覆冰监测方法"
+    assert backend.get("achievement:2") is not None and backend.get("achievement:7") is None
+    backend.upsert([listing(7, title="之后的成果")])  # the backend is still usable afterwards
+    backend.commit()
+    assert backend.get("achievement:7").title == "之后的成果"
+
+
 def test_index_persists_across_instances(backend, tmp_path):
     if not isinstance(backend, EmbeddedBackend):
         pytest.skip("embedded only: a directory reopened by a second instance")

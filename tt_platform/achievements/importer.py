@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
+import orjson
 import sqlalchemy as sa
 
+from search.documents import Listing
 from tt_platform import taxonomy
 from tt_platform.accounts.models import Organisation, OrgKind, Verification
 from tt_platform.achievements.indexing import achievement_document
@@ -21,6 +23,8 @@ from tt_platform.indexing.outbox import SearchOutbox
 from tt_platform.listings.models import ListingMixin, ListingStatus
 
 MAX_LINE = 200_000
+#: Rows written per statement batch; each batch's documents are handed on before the next is written.
+CHUNK = 10_000
 REQUIRED = ("id", "title", "abstract")
 
 
@@ -39,7 +43,8 @@ class ImportFailed(Exception):
 class ImportReport:
     created: int = 0
     skipped: int = 0
-    #: search documents of the created results, built without reloading them from the database
+    #: search documents of the created results (when no `on_documents` callback takes them), built
+    #: without reloading them from the database
     documents: list = field(default_factory=list)
     outbox_ids: list[int] = field(default_factory=list)
 
@@ -53,8 +58,8 @@ def _parse(path: str) -> list[dict]:
             if len(line) > MAX_LINE:
                 raise ImportFailed(f"line {number}: longer than {MAX_LINE} characters")
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
                 raise ImportFailed(f"line {number}: not valid JSON ({exc.msg})") from exc
             if not isinstance(record, dict):
                 raise ImportFailed(f"line {number}: expected a JSON object")
@@ -82,14 +87,19 @@ def _holder(org_name: str) -> Organisation:
     return org
 
 
-def import_jsonl(path: str, *, org_name: str) -> ImportReport:
-    """Create one published result per record not imported before (matched on `id`)."""
+def import_jsonl(path: str, *, org_name: str,
+                 on_documents: Callable[[list[Listing]], None] | None = None) -> ImportReport:
+    """Create one published result per record not imported before (matched on `id`).
+
+    The rows are written in chunks; each chunk's search documents go to `on_documents` (or into the
+    report) as soon as the chunk is written, so indexing work can overlap the writing of the next one."""
     records = _parse(path)
     fields = taxonomy.csl_discipline_fields()
     seen = set(db.session.scalars(sa.select(Achievement.external_ref).where(Achievement.external_ref.isnot(None))))
     org = _holder(org_name)
     now = utcnow()
     valid_until = dt.date.today() + dt.timedelta(days=730)
+    source_note = f"imported from {Path(path).name}"
     rows = []
     report = ImportReport()
     for record in records:
@@ -107,22 +117,44 @@ def import_jsonl(path: str, *, org_name: str) -> ImportReport:
             "cooperation_modes": [], "status": ListingStatus.PUBLISHED, "valid_until": valid_until,
             "contact_name": org.contact_name, "contact_phone": org.contact_phone, "published_at": now,
             "created_at": now, "updated_at": now, "price_negotiable": True, "team": "", "external_ref": ref,
-            "source_note": f"imported from {Path(path).name}", "is_demo": False,
+            "source_note": source_note, "is_demo": False,
         })
+    deliver = on_documents or report.documents.extend
+    for start in range(0, len(rows), CHUNK):
+        ids, outbox_ids = _write(rows[start:start + CHUNK], org, now)
+        report.outbox_ids.extend(outbox_ids)
+        deliver(_documents(rows[start:start + CHUNK], ids, org))
+    report.created = len(rows)
     if rows:
-        # Core inserts on the tables (not the ORM bulk path, which costs ~3× as much per row); ids come
-        # back, in order, for the outbox rows and the documents.
-        table, outbox = Achievement.__table__, SearchOutbox.__table__
-        ids = db.session.scalars(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).all()
-        report.outbox_ids = db.session.scalars(outbox.insert().returning(
-            outbox.c.id, sort_by_parameter_order=True), [
-            {"entity_type": "achievement", "entity_id": i, "op": "upsert", "created_at": now} for i in ids]).all()
-        audit.record(None, "organisation", org.id, "imported", note=f"{len(ids)} results from {Path(path).name}")
-        report.created = len(ids)
-        # The same mapping the drain uses, applied to light views of the rows just written: indexing
-        # needs no second trip through the database, and no ORM instances (~0.1 ms each).
-        unset = {column.key: None for column in table.columns}
-        report.documents = [achievement_document(_WrittenRow(**{**unset, **row, "id": i}, organisation=org,
-                                                             ip_records=[]))
-                            for i, row in zip(ids, rows, strict=True)]
+        audit.record(None, "organisation", org.id, "imported", note=f"{len(rows)} results from {Path(path).name}")
     return report
+
+
+def _write(rows: list[dict], org: Organisation, now) -> tuple[list[int], list[int]]:
+    """Insert result rows and their outbox rows; return both tables' new ids, in the order of `rows`."""
+    # Plain Core executemany (one C-level loop in the driver) instead of INSERT … RETURNING, which
+    # SQLite can only run row by row when the order of the ids matters; the ids are read back in one
+    # query instead (external_ref is unique, and every new row has an id above the old maximum).
+    table, outbox = Achievement.__table__, SearchOutbox.__table__
+    last_result = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
+    last_outbox = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(outbox.c.id), 0)))
+    db.session.execute(table.insert(), rows)
+    id_of = dict(db.session.execute(sa.select(table.c.external_ref, table.c.id).where(
+        table.c.id > last_result, table.c.organisation_id == org.id, table.c.external_ref.isnot(None))).all())
+    ids = [id_of[row["external_ref"]] for row in rows]
+    db.session.execute(outbox.insert(), [
+        {"entity_type": "achievement", "entity_id": i, "op": "upsert", "created_at": now} for i in ids])
+    created = set(ids)
+    outbox_ids = [outbox_id for outbox_id, entity_id in db.session.execute(
+        sa.select(outbox.c.id, outbox.c.entity_id).where(
+            outbox.c.id > last_outbox, outbox.c.entity_type == "achievement", outbox.c.op == "upsert"))
+        if entity_id in created]
+    return ids, outbox_ids
+
+
+def _documents(rows: list[dict], ids: list[int], org: Organisation) -> list[Listing]:
+    # The same mapping the drain uses, applied to light views of the rows just written: indexing needs
+    # no second trip through the database, and no ORM instances (~0.1 ms each).
+    unset = {column.key: None for column in Achievement.__table__.columns}
+    return [achievement_document(_WrittenRow(**{**unset, **row, "id": i}, organisation=org, ip_records=[]))
+            for i, row in zip(ids, rows, strict=True)]

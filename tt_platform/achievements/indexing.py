@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from search.documents import ACHIEVEMENT, Listing
 from tt_platform.achievements.models import Achievement
-from tt_platform.indexing.documents import amount, epoch, is_public, with_version
+from tt_platform.indexing.documents import amount, epoch, is_public, versioned_listing
 
 
 def achievement_document(result: Achievement) -> Listing:
-    return with_version(Listing(
+    return versioned_listing(
         doc_id=f"{ACHIEVEMENT}:{result.id}", kind=ACHIEVEMENT, title=result.title,
         text=f"{result.summary}\n{result.description}", keywords=tuple(result.keyword_list),
         field_code=result.field_code, region_code=result.region_code, trl=result.trl,
@@ -15,4 +15,4 @@ def achievement_document(result: Achievement) -> Listing:
         amount_high=amount(result.asking_price), published_at=epoch(result.published_at),
         status=result.effective_status.value, org_kind=result.organisation.kind.value,
         org_name=result.organisation.name, external_ref=result.external_ref, public=is_public(result),
-    ))
+    )

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from search.documents import DEMAND, Listing
 from tt_platform.demands.models import Demand
-from tt_platform.indexing.documents import amount, epoch, is_public, with_version
+from tt_platform.indexing.documents import amount, epoch, is_public, versioned_listing
 
 
 def demand_document(demand: Demand) -> Listing:
     text = "\n".join(p for p in (demand.summary, demand.problem, demand.current_situation,
                                  demand.target_indicators) if p)
-    return with_version(Listing(
+    return versioned_listing(
         doc_id=f"{DEMAND}:{demand.id}", kind=DEMAND, title=demand.title, text=text,
         keywords=tuple(demand.keyword_list), field_code=demand.field_code, region_code=demand.region_code,
         trl=demand.required_trl, modes=tuple(demand.cooperation_modes or ()),
@@ -17,4 +17,4 @@ def demand_document(demand: Demand) -> Listing:
         amount_high=amount(demand.budget_max if demand.budget_max is not None else demand.budget_min),
         published_at=epoch(demand.published_at), status=demand.effective_status.value,
         org_kind=demand.organisation.kind.value, org_name=demand.organisation.name, public=is_public(demand),
-    ))
+    )

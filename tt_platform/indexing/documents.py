@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import replace
+from dataclasses import MISSING, fields
 
-from search.documents import Listing, listing_dict
+from search.documents import Listing
 from tt_platform.listings.models import PUBLIC_STATES, ListingStatus
 
 
@@ -22,10 +21,15 @@ def is_public(listing) -> bool:
     return status in PUBLIC_STATES and status is not ListingStatus.EXPIRED
 
 
-def with_version(doc: Listing) -> Listing:
-    """Stamp the document with a hash of its content: reconcile compares these with the index."""
-    # A shallow dict gives the same JSON as dataclasses.asdict (tuples become arrays either way) at a
-    # fraction of the cost: asdict deep-copies every field, which dominated bulk imports.
-    payload = json.dumps({k: v for k, v in listing_dict(doc).items() if k != "version"}, ensure_ascii=False,
-                         sort_keys=True, default=str)
-    return replace(doc, version=hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()[:16])
+def versioned_listing(**values) -> Listing:
+    """A listing stamped with a hash of its content: reconcile compares these with the index."""
+    # repr of the field values in a fixed order: deterministic, and several times cheaper than a
+    # sorted JSON dump (bulk imports stamp 100k documents in one go)
+    values = {**_DEFAULTS, **values}
+    content = repr(tuple(values[name] for name in _HASHED_FIELDS))
+    values["version"] = hashlib.sha1(content.encode(), usedforsecurity=False).hexdigest()[:16]
+    return Listing(**values)
+
+
+_HASHED_FIELDS = tuple(f.name for f in fields(Listing) if f.name != "version")
+_DEFAULTS = {f.name: f.default for f in fields(Listing) if f.default is not MISSING}

@@ -69,20 +69,48 @@ def drain(limit: int = 10_000) -> DrainReport:
     return report
 
 
-def index_documents(documents, outbox_ids) -> bool:
-    """Index documents the caller just built (bulk imports) and mark their outbox rows processed.
-    If the engine is down, the rows stay pending and the next drain rebuilds from the database."""
-    try:
-        backend = get_backend()
-        backend.upsert(documents)
-        backend.commit()
-    except BackendUnavailable as exc:
-        log.warning("import not indexed now, outbox rows stay pending: %s", exc)
-        return False
-    for start in range(0, len(outbox_ids), 1000):
-        db.session.execute(sa.update(SearchOutbox).where(SearchOutbox.id.in_(outbox_ids[start:start + 1000]))
-                           .values(processed_at=utcnow()))
-    return True
+class BulkIndexer:
+    """Indexing for a bulk write (an import) that builds its documents itself.
+
+    Documents are handed to the engine while the rows are still being written, so the engine can start
+    analysing them; they become searchable in `finish`, after the database commit. If the engine is
+    unavailable, the outbox rows stay pending and the next drain indexes them from the database."""
+
+    def __init__(self):
+        self.error: BackendUnavailable | None = None
+        self.backend = None
+        try:
+            self.backend = get_backend()
+        except BackendUnavailable as exc:
+            self.error = exc
+
+    def add(self, documents) -> None:
+        if self.error is None:
+            try:
+                self.backend.upsert(documents)
+            except BackendUnavailable as exc:
+                self.error = exc
+
+    def abandon(self) -> None:
+        """The write was rolled back (or the engine failed): nothing handed over may reach the index."""
+        if self.backend is not None:
+            self.backend.discard()
+
+    def finish(self, outbox_ids) -> bool:
+        """Commit the engine and mark the write's outbox rows processed (the caller commits those)."""
+        if self.error is None:
+            try:
+                self.backend.commit()
+            except BackendUnavailable as exc:
+                self.error = exc
+        if self.error is not None:
+            log.warning("import not indexed now, outbox rows stay pending: %s", self.error)
+            self.abandon()
+            return False
+        for start in range(0, len(outbox_ids), 1000):
+            db.session.execute(sa.update(SearchOutbox).where(SearchOutbox.id.in_(outbox_ids[start:start + 1000]))
+                               .values(processed_at=utcnow()))
+        return True
 
 
 def all_documents(progress: Callable[[int], None] | None = None):
