@@ -207,6 +207,20 @@ def search_export_vectors(path):
     click.echo(f"{len(vectors.store.cache)} vectors written to {path}")
 
 
+@search_cli.command("purge")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(min=0),
+              help="Keep processed outbox rows this many days")
+def search_purge(days):
+    """Delete processed search-outbox rows older than --days (pending rows stay); run from cron."""
+    import datetime as dt
+
+    from tt_platform.indexing import sync
+
+    removed = sync.purge_processed(dt.timedelta(days=days))
+    db.session.commit()
+    click.echo(f"{removed} processed outbox rows older than {days} days removed")
+
+
 @search_cli.command("status")
 def search_status():
     """Backend, documents indexed, listings in the database, pending outbox rows."""

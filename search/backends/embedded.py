@@ -71,13 +71,9 @@ def region_prefixes(code: str | None) -> list[str]:
     return sorted({code[:2], code[:4], code})
 
 
-def analysed_fields(listing: Listing) -> tuple[str, str, str, str, str]:
-    """The five analysed text fields of a listing (words and bigrams), as whitespace-joined tokens."""
-    return _analysed_parts((listing.title, listing.keywords, listing.text))
-
-
 def _analysed_parts(parts: tuple[str, tuple[str, ...], str]) -> tuple[str, str, str, str, str]:
-    # takes only the analysed texts: what crosses to a pool worker is pickled, whole listings cost 5×
+    """The five analysed text fields (words and bigrams, as whitespace-joined tokens) of a listing's
+    title, keywords and text. Only these cross to a pool worker: pickling whole listings costs 5×."""
     title, keywords, text = (analysis.normalise(part) for part in (parts[0], " ".join(parts[1]), parts[2]))
     return (" ".join(analysis.tokens(title, for_index=True, normalised=True)),
             " ".join(analysis.tokens(keywords, for_index=True, normalised=True)),
@@ -353,7 +349,7 @@ class EmbeddedBackend:
             return {}
         searcher = self._searcher()
         query = tantivy.Query.term_set_query(self.schema, "id", list(doc_ids))
-        hits = searcher.search(query, len(doc_ids)).hits
+        hits = searcher.search(query, len(doc_ids), count=False).hits
         docs = (listing_from_json(searcher.doc(addr)["doc"][0]) for _score, addr in hits)
         return {doc.doc_id: doc for doc in docs}
 
@@ -414,7 +410,8 @@ class EmbeddedBackend:
             return []
         full = tantivy.Query.boolean_query([(tantivy.Occur.Must, text_query), *self._filter_clauses(filters)])
         searcher = self._searcher()
-        hits = searcher.search(full, k).hits
+        # count=False: no total to count lets tantivy skip blocks that cannot reach the top k (block-max WAND)
+        hits = searcher.search(full, k, count=False).hits
         numbers = searcher.fast_field_values("num", [addr for _score, addr in hits])
         return [SearchHit(doc_id_of(n), score) for (score, _addr), n in zip(hits, numbers, strict=True)]
 

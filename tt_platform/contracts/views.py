@@ -196,11 +196,26 @@ def detail(contract_id: int):
     contract = _visible_or_404(contract_id)
     return render_template(
         "contracts/detail.html", contract=contract, trail=audit.trail("contract", contract.id),
+        links=_linked_work(contract),
         can_edit=services.can_edit(current_user, contract),
         recording_side=services.is_recording_side(current_user, contract),
         registrar=services.is_registrar_for(current_user, contract),
         decision_form=DecisionForm(), change_form=ChangeRequestForm(), note_form=NoteForm(),
         return_reasons=RETURN_REASONS, refusal_reasons=REFUSAL_REASONS)
+
+
+def _linked_work(contract: Contract) -> dict:
+    """The case and roadshow the deal came from, when the viewer may see them (a party of the contract
+    is not necessarily a participant of the broker's case)."""
+    from tt_platform.cases import services as cases
+    from tt_platform.cases.models import Case
+    from tt_platform.roadshows import services as roadshows
+    from tt_platform.roadshows.models import Roadshow
+
+    case = db.session.get(Case, contract.case_id) if contract.case_id else None
+    roadshow = db.session.get(Roadshow, contract.roadshow_id) if contract.roadshow_id else None
+    return {"case": case if case is not None and cases.can_view(current_user, case) else None,
+            "roadshow": roadshow if roadshow is not None and roadshows.can_view(current_user, roadshow) else None}
 
 
 def _act(contract_id: int, action) -> object:

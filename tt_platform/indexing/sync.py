@@ -6,6 +6,7 @@ If the engine is down nothing is marked and the next drain retries: writes never
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,6 +68,14 @@ def drain(limit: int = 10_000) -> DrainReport:
     for row in rows:
         row.processed_at = now
     return report
+
+
+def purge_processed(older_than: dt.timedelta) -> int:
+    """Delete outbox rows processed before `older_than` ago (pending rows are never touched); returns how
+    many. Processed rows only serve as a recent history, and every write adds one."""
+    cutoff = utcnow() - older_than
+    return db.session.execute(sa.delete(SearchOutbox).where(
+        SearchOutbox.processed_at.isnot(None), SearchOutbox.processed_at < cutoff)).rowcount or 0
 
 
 class BulkIndexer:

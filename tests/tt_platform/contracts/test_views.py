@@ -99,3 +99,19 @@ def test_certificate_needs_a_registration(world, login):
 
 def test_registry_is_for_registrars_only(world, login):
     assert login(world["seller_user"]).get("/contracts/registry").status_code == 403
+
+
+def test_contract_links_its_case_for_those_who_may_see_the_case(world, login):
+    from tests.factories import make_achievement, make_demand
+    from tt_platform.cases import services as cases
+
+    case = cases.open_case(world["broker"], "隔膜涂覆对接", [make_demand(world["buyer"])],
+                           [make_achievement(world["seller"])])
+    contract = services.create(world["broker"], contract_data(world["seller"], world["buyer"], case_id=case.id))
+    services.submit(world["seller_user"], contract)
+    db.session.commit()
+    broker_page = login(world["broker"]).get(f"/contracts/{contract.id}").get_data(as_text=True)
+    assert f'href="/cases/{case.id}"' in broker_page and "隔膜涂覆对接" in broker_page
+    registrar_page = login(world["registrar"]).get(f"/contracts/{contract.id}")
+    assert registrar_page.status_code == 200  # the registrar sees the contract, not the broker's case
+    assert 'id="linked-case"' not in registrar_page.get_data(as_text=True)

@@ -148,3 +148,18 @@ def test_status(db, index):
     make_demand(status=ListingStatus.DRAFT)
     state = sync.status()
     assert state["backend"] == "embedded" and state["in_database"] >= 1
+
+
+def test_purge_removes_only_old_processed_rows(app, db):
+    now = dt.datetime.now(dt.UTC)
+    rows = {name: SearchOutbox(entity_type="demand", entity_id=n, op="upsert", processed_at=processed)
+            for n, (name, processed) in enumerate([("old", now - dt.timedelta(days=40)),
+                                                   ("recent", now - dt.timedelta(days=3)), ("pending", None)])}
+    db.session.add_all(rows.values())
+    db.session.flush()
+    result = app.test_cli_runner().invoke(args=["search", "purge", "--days", "30"])
+    assert result.exit_code == 0, result.output
+    left = set(db.session.scalars(sa.select(SearchOutbox.id).where(
+        SearchOutbox.id.in_([r.id for r in rows.values()]))))
+    assert left == {rows["recent"].id, rows["pending"].id}
+    assert app.test_cli_runner().invoke(args=["search", "purge", "--days", "-1"]).exit_code != 0
