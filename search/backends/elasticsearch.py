@@ -11,6 +11,7 @@ that tests can validate every body against the official API specification.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterable, Sequence
@@ -282,6 +283,10 @@ class ElasticsearchBackend:
 
     def discard(self) -> None:
         self._actions = []
+        if self._rebuild_index is not None:  # a rebuild given up: its half-filled index goes
+            name, self._rebuild_index = self._rebuild_index, None
+            with contextlib.suppress(BackendUnavailable):
+                self._call(self.client.indices.delete, index=name)
 
     def commit(self) -> None:
         from elasticsearch import helpers

@@ -90,6 +90,8 @@ EAGER_BATCH = 5000
 BULK_COMMIT = 10_000
 
 
+#: Queued in place of a document id: delete every document (the start of a rebuild).
+_EVERYTHING = "*"
 #: Listings per pool task.
 POOL_CHUNK = 500
 
@@ -193,6 +195,7 @@ class EmbeddedBackend:
         self._pending: collections.deque[tuple[str, Listing | None]] = collections.deque()
         self._analysis = _AnalysisQueue(self.analysis_workers)
         self._bulk: _Writer | None = None  # the writer of the write in progress
+        self._rebuilding = False
         self._meta_stamp: int | None = None
         self._index = self._open()
 
@@ -211,10 +214,17 @@ class EmbeddedBackend:
         return index
 
     def begin_rebuild(self) -> None:
-        """A rebuild refills this directory (tantivy swaps segments atomically at commit)."""
-        self.clear()
+        """A rebuild refills this directory in one writer session: everything is deleted and re-added,
+        and readers keep seeing the old documents until `finish_rebuild` commits (tantivy publishes a
+        commit atomically). Commits in between only hand documents to the writer."""
+        with self._lock:
+            self._end_write(rollback=True)
+            self._rebuilding = True
+            self._pending.append((_EVERYTHING, None))
 
     def finish_rebuild(self) -> None:
+        with self._lock:
+            self._rebuilding = False
         self.commit()
 
     def clear(self) -> None:
@@ -246,7 +256,11 @@ class EmbeddedBackend:
                 self._analysis.add(listing)
                 n += 1
             if self._analysis.pooled:
-                self._feed(wait=False)
+                try:
+                    self._feed(wait=False)
+                except BackendUnavailable:
+                    self._end_write(rollback=True)
+                    raise
         return n
 
     def delete(self, doc_ids: Iterable[str]) -> int:
@@ -268,6 +282,8 @@ class EmbeddedBackend:
                 return
             try:
                 self._feed(wait=True)
+                if self._rebuilding:
+                    return  # published by finish_rebuild
                 self._bulk.writer.commit()
             except BaseException:
                 self._end_write(rollback=True)
@@ -278,19 +294,24 @@ class EmbeddedBackend:
     def _feed(self, *, wait: bool) -> None:
         """Hand queued changes to the writer in order, as far as their analysis is done (or all)."""
         if self._bulk is None:
-            self._bulk = self._writer(bulk=self._analysis.pooled or len(self._pending) >= BULK_COMMIT)
+            self._bulk = self._writer(
+                bulk=self._rebuilding or self._analysis.pooled or len(self._pending) >= BULK_COMMIT)
         writer, pending = self._bulk.writer, self._pending
         while pending:
             key, listing = pending[0]
             if listing is not None and not wait and not self._analysis.ready():
                 return
             pending.popleft()
+            if key == _EVERYTHING:
+                writer.delete_all_documents()
+                continue
             writer.delete_documents_by_term("id", listing.doc_id if listing is not None else key)
             if listing is not None:
                 writer.add_document(self._document(listing, self._analysis.next()))
 
     def _end_write(self, *, rollback: bool) -> None:
         self._pending.clear()
+        self._rebuilding = False
         self._analysis.discard()
         if self._bulk is not None:
             if rollback:

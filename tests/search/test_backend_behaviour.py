@@ -104,6 +104,27 @@ def test_discard_forgets_uncommitted_changes(backend):
     assert backend.get("achievement:7").title == "之后的成果"
 
 
+def test_rebuild_keeps_the_old_documents_visible_until_it_finishes(backend):
+    backend.begin_rebuild()
+    backend.upsert([listing(10, title="重建后的成果")])
+    backend.commit()
+    assert backend.get("achievement:1") is not None and backend.get("achievement:10") is None
+    backend.finish_rebuild()
+    assert backend.get("achievement:1") is None and backend.get("achievement:10").title == "重建后的成果"
+    assert backend.count() == 1
+
+
+def test_a_rebuild_given_up_leaves_the_index_as_it_was(backend):
+    backend.begin_rebuild()
+    backend.upsert([listing(10, title="重建后的成果")])
+    backend.commit()
+    backend.discard()
+    assert backend.count() == 4 and backend.get("achievement:10") is None
+    backend.upsert([listing(11, title="之后的成果")])
+    backend.commit()
+    assert backend.get("achievement:11").title == "之后的成果" and backend.count() == 5
+
+
 def test_index_persists_across_instances(backend, tmp_path):
     if not isinstance(backend, EmbeddedBackend):
         pytest.skip("embedded only: a directory reopened by a second instance")

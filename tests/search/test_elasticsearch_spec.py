@@ -137,6 +137,22 @@ def test_alias_swap_is_one_atomic_call():
     assert last[-1]["add"]["is_write_index"] is True
 
 
+def test_a_rebuild_given_up_deletes_its_new_index_and_writes_go_to_the_live_alias_again():
+    backend = ElasticsearchBackend(es_support.client(canned), EsSettings(synonyms_set=None))
+    backend.ensure_index()
+    backend.begin_rebuild()
+    created = [t.split("?")[0].strip("/") for m, t, b in es_support.RecordingNode.requests
+               if m == "PUT" and t.split("?")[0].strip("/").startswith(f"{backend.alias}_v")][-1]
+    backend.upsert([listing(1)])
+    backend.discard()
+    assert ("DELETE", f"/{created}") in [(m, t.split("?")[0]) for m, t, b in es_support.RecordingNode.requests]
+    backend.upsert([listing(2)])
+    backend.commit()
+    bulk = [b for m, t, b in es_support.RecordingNode.requests if t.split("?")[0].endswith("/_bulk")][-1]
+    assert [line["index"]["_index"] for line in bulk if "index" in line] == [backend.write_alias]
+    assert not any(line.get("index", {}).get("_id") == "achievement:1" for line in bulk)
+
+
 def test_server_errors_become_backend_unavailable():
     backend = ElasticsearchBackend(es_support.client(lambda m, p, b: (503, {"error": "unavailable"})),
                                    EsSettings())

@@ -21,6 +21,8 @@ from tt_platform.indexing.outbox import SearchOutbox, pending_count
 
 log = logging.getLogger(__name__)
 BATCH = 500
+#: Documents handed to the engine per step of a rebuild (big enough for its analysis pool).
+REBUILD_BATCH = 10_000
 
 
 @dataclass
@@ -143,13 +145,17 @@ def rebuild(progress: Callable[[int], None] | None = None) -> int:
     backend = get_backend()
     backend.begin_rebuild()
     n = 0
-    for _name, doc in all_documents(progress):
-        backend.upsert([doc])
-        n += 1
-        if n % BATCH == 0:
-            backend.commit()
-    backend.commit()
-    backend.finish_rebuild()
+    try:
+        for _name, doc in all_documents(progress):
+            backend.upsert([doc])
+            n += 1
+            if n % REBUILD_BATCH == 0:
+                backend.commit()  # hands the batch over; readers see the old index until finish_rebuild
+        backend.commit()
+        backend.finish_rebuild()
+    except BaseException:
+        backend.discard()  # the old index stays as it was
+        raise
     db.session.execute(sa.update(SearchOutbox).where(SearchOutbox.processed_at.is_(None))
                        .values(processed_at=utcnow()))
     return n

@@ -59,7 +59,7 @@ def test_engine_down_keeps_rows_then_recovers(app, db, index, monkeypatch):
     assert report.failed is True
     assert pending_count() >= 1
     monkeypatch.undo()
-    index._pending.clear()
+    index.discard()
     sync.drain()
     assert pending_count() == 0
     assert index.get(f"demand:{demand.id}") is not None
@@ -106,7 +106,7 @@ def test_index_equals_database_after_drain_and_reconcile(db, index, ops):
 
     def maybe_failing_commit(self):
         if failing:
-            self._pending.clear()
+            self.discard()  # what a failed commit leaves: nothing queued
             raise BackendUnavailable("injected")
         return real_commit(self)
 
