@@ -43,9 +43,6 @@ class ImportFailed(Exception):
 class ImportReport:
     created: int = 0
     skipped: int = 0
-    #: search documents of the created results (when no `on_documents` callback takes them), built
-    #: without reloading them from the database
-    documents: list = field(default_factory=list)
     outbox_ids: list[int] = field(default_factory=list)
 
 
@@ -87,12 +84,11 @@ def _holder(org_name: str) -> Organisation:
     return org
 
 
-def import_jsonl(path: str, *, org_name: str,
-                 on_documents: Callable[[list[Listing]], None] | None = None) -> ImportReport:
+def import_jsonl(path: str, *, org_name: str, on_documents: Callable[[list[Listing]], None]) -> ImportReport:
     """Create one published result per record not imported before (matched on `id`).
 
-    The rows are written in chunks; each chunk's search documents go to `on_documents` (or into the
-    report) as soon as the chunk is written, so indexing work can overlap the writing of the next one."""
+    The rows are written in chunks; each chunk's search documents (built from the written rows, without
+    reloading them) go to `on_documents` at once, so indexing can overlap the writing of the next one."""
     records = _parse(path)
     fields = taxonomy.csl_discipline_fields()
     seen = set(db.session.scalars(sa.select(Achievement.external_ref).where(Achievement.external_ref.isnot(None))))
@@ -119,11 +115,10 @@ def import_jsonl(path: str, *, org_name: str,
             "created_at": now, "updated_at": now, "price_negotiable": True, "team": "", "external_ref": ref,
             "source_note": source_note, "is_demo": False,
         })
-    deliver = on_documents or report.documents.extend
     for start in range(0, len(rows), CHUNK):
         ids, outbox_ids = _write(rows[start:start + CHUNK], org, now)
         report.outbox_ids.extend(outbox_ids)
-        deliver(_documents(rows[start:start + CHUNK], ids, org))
+        on_documents(_documents(rows[start:start + CHUNK], ids, org))
     report.created = len(rows)
     if rows:
         audit.record(None, "organisation", org.id, "imported", note=f"{len(rows)} results from {Path(path).name}")
