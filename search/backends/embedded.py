@@ -14,6 +14,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -36,6 +37,10 @@ KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
 KIND_FACTOR = 10**12
 #: The stored copy of a listing keeps a preview of its text: explanations and filters need no more.
 STORED_TEXT_CHARS = 400
+#: Post-filter unfiltered hits (see EmbeddedBackend._lexical_post_filtered) while the eligible
+#: documents are at least 1/POST_FILTER_MAX_FETCH of the index.
+POST_FILTER_MAX_FETCH = 5
+_NO_FILTERS = Filters(public_only=False)
 
 
 def doc_number(doc_id: str) -> int:
@@ -197,6 +202,7 @@ class EmbeddedBackend:
         self._bulk: _Writer | None = None  # the writer of the write in progress
         self._rebuilding = False
         self._meta_stamp: int | None = None
+        self._eligible_counts: dict[tuple, int] = {}
         self._index = self._open()
 
     # --- index lifecycle ---------------------------------------------------------------------------
@@ -429,12 +435,57 @@ class EmbeddedBackend:
         text_query = self._text_query(terms, channel)
         if text_query is None:
             return []
-        full = tantivy.Query.boolean_query([(tantivy.Occur.Must, text_query), *self._filter_clauses(filters)])
         searcher = self._searcher()
+        found = self._lexical_post_filtered(searcher, text_query, filters, k)
+        if found is not None:
+            return found
+        full = tantivy.Query.boolean_query([(tantivy.Occur.Must, text_query), *self._filter_clauses(filters)])
         # count=False: no total to count lets tantivy skip blocks that cannot reach the top k (block-max WAND)
         hits = searcher.search(full, k, count=False).hits
         numbers = searcher.fast_field_values("num", [addr for _score, addr in hits])
         return [SearchHit(doc_id_of(n), score) for (score, _addr), n in zip(hits, numbers, strict=True)]
+
+    def _lexical_post_filtered(self, searcher, text_query, filters: Filters, k: int) -> list[SearchHit] | None:
+        """The top k of a match query filtered by kind/public/exclusions, or None if this way cannot tell.
+
+        Tantivy skips blocks that cannot reach the top k (block-max WAND) only for a bare disjunction
+        of terms; any filter clause makes it score every matching document, 2–3× slower for long
+        demand texts. Filters are not scored, so the eligible hits among the top `fetch` unfiltered
+        ones, in order, are exactly the filtered top k whenever at least k of them are eligible.
+        """
+        if replace(filters, kind=None, public_only=False, exclude_ids=()) != _NO_FILTERS:
+            return None  # other filters need the index (ranges, term sets)
+        total = searcher.num_docs
+        eligible = self._eligible_count(searcher, filters.kind, filters.public_only)
+        if not eligible or eligible * POST_FILTER_MAX_FETCH < total:
+            return None  # a small share of the index: the filtered query is cheaper
+        fetch = int(k * total / eligible * 1.2) + len(filters.exclude_ids) + 10
+        hits = searcher.search(text_query, fetch, count=False).hits
+        addrs = [addr for _score, addr in hits]
+        numbers = searcher.fast_field_values("num", addrs)
+        public = searcher.fast_field_values("public", addrs) if filters.public_only else None
+        kind_code = KIND_CODES[filters.kind] if filters.kind else None
+        excluded = {doc_number(doc_id) for doc_id in filters.exclude_ids}
+        out = []
+        for i, ((score, _addr), number) in enumerate(zip(hits, numbers, strict=True)):
+            if ((kind_code is None or number // KIND_FACTOR == kind_code) and (public is None or public[i] == 1)
+                    and number not in excluded):
+                out.append(SearchHit(doc_id_of(number), score))
+                if len(out) == k:
+                    return out
+        return out if len(hits) < fetch else None  # fewer than k eligible in a full fetch: there may be more
+
+    def _eligible_count(self, searcher, kind: str | None, public_only: bool) -> int:
+        """Documents of a kind (public ones only, if asked), counted once per index version."""
+        key = (self._meta_stamp, kind, public_only)
+        count = self._eligible_counts.get(key)
+        if count is None:
+            clauses = self._filter_clauses(Filters(kind=kind, public_only=public_only))
+            query = tantivy.Query.boolean_query(clauses) if clauses else tantivy.Query.all_query()
+            count = searcher.search(query, 1, count=True).count or 0
+            self._eligible_counts = {k: v for k, v in self._eligible_counts.items() if k[0] == self._meta_stamp}
+            self._eligible_counts[key] = count
+        return count
 
     def search_page(self, query: Sequence[TextQuery] | None, filters: Filters, *, offset: int, limit: int,
                     sort: str, facets: Sequence[str] = ()) -> ResultPage:
