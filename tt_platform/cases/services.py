@@ -108,7 +108,7 @@ def _require(allowed: bool, message: str) -> None:
         raise NotAllowed(message)
 
 
-def _broker_membership(user: User):
+def broker_membership(user: User):
     return next((m for m in user.memberships if m.role is Role.BROKER
                  and m.organisation.verification is Verification.VERIFIED), None)
 
@@ -125,7 +125,7 @@ def _add_participant(case: Case, org: Organisation, side: str, contact: User | N
 def open_case(broker: User, title: str, demands: list[Demand], results: list[Achievement], *,
               source: str = "match", roadshow_id: int | None = None) -> Case:
     """A broker opens a case on a demand and one or more results (from a match or a roadshow)."""
-    membership = _broker_membership(broker)
+    membership = broker_membership(broker)
     _require(membership is not None, _("Only brokers of a verified agency open cases."))
     if not demands and not results:
         raise CaseError(_("A case needs at least one demand or research result."))

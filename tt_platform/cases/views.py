@@ -57,7 +57,7 @@ def index():
         "cases/index.html", board=board, pipeline=[*PIPELINE, Stage.TERMINATED], inbox=services.inbox(current_user),
         overdue=services.overdue_tasks(current_user, today()), tasks=services.open_tasks(current_user),
         involved=[c for c in involved if c.broker_id is not None], recent_matches=recent_matches,
-        is_broker=services._broker_membership(current_user) is not None, today=today())
+        is_broker=services.broker_membership(current_user) is not None, today=today())
 
 
 @bp.route("/agency")
@@ -72,7 +72,7 @@ def agency():
 @bp.route("/new", methods=["GET", "POST"])
 @permission(LOGIN)
 def new():
-    if services._broker_membership(current_user) is None:
+    if services.broker_membership(current_user) is None:
         abort(403)
     source = request.values
     demands = [d for d in db.session.scalars(sa.select(Demand).where(Demand.id.in_(_ids(source.getlist("demand")))))

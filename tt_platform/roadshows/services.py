@@ -314,7 +314,7 @@ def intention_to_case(broker: User, intention: Intention) -> Case:
         raise RoadshowError(_("A case is already open for this intention."))
     registration = intention.registration
     roadshow = registration.roadshow
-    if not (can_manage(broker, roadshow) or cases._broker_membership(broker) is not None):
+    if not (can_manage(broker, roadshow) or cases.broker_membership(broker) is not None):
         raise NotAllowed(_("Only brokers open cases."))
     demands = db.session.scalars(sa.select(Demand).where(
         Demand.organisation_id == registration.organisation_id, Demand.status.in_(PUBLIC_STATES),

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import contract_data, make_broker, make_org, make_registrar, make_user
-from tt_platform.accounts.models import OrgKind
+from tt_platform.accounts.models import Membership, OrgKind, Role
 from tt_platform.audit.models import trail
 from tt_platform.contracts import services
 from tt_platform.contracts.models import Contract, ContractStatus
@@ -54,6 +54,17 @@ def test_only_parties_and_brokers_record_contracts(parties):
     with pytest.raises(NotAllowed):
         services.create(outsider, contract_data(parties["seller"], parties["buyer"]))
     assert services.create(parties["buyer_user"], contract_data(parties["seller"], parties["buyer"])).id
+
+
+def test_a_broker_of_an_unverified_agency_is_not_a_broker_yet(parties):
+    pending_broker = make_broker(make_org(OrgKind.AGENCY, verified=False))
+    with pytest.raises(NotAllowed):
+        services.create(pending_broker, contract_data(parties["seller"], parties["buyer"]))
+    # one who is also a member of a party records it as that party, not as its broker
+    pending_broker.memberships.append(Membership(organisation=parties["buyer"], role=Role.ENTERPRISE))
+    services.db.session.flush()
+    contract = services.create(pending_broker, contract_data(parties["seller"], parties["buyer"]))
+    assert contract.broker_id is None and contract.agency_id is None
 
 
 def test_registration_flow_numbers_and_audit(parties):
