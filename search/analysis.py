@@ -152,6 +152,24 @@ def bigrams(text: str, *, normalised: bool = False) -> list[str]:
     return out
 
 
+#: Words with which a technology demand states its ask (what would solve it), as opposed to its
+#: background (who suffers where): 希望引进…, 寻求…, 需要…, 要求…, 目标…. Generic wording of 需求
+#: forms, not of any particular demand; a bare 拟 would also match 模拟, so only 拟+verb counts.
+_ASK = re.compile(r"希望|寻求|需要|需求|引进|征集|求购|期望|要求|目标|旨在|急需|亟需"
+                  r"|拟(?:引进|采用|开展|寻求|合作|研发|开发)")
+_SENTENCE_END = re.compile(r"(?<=[。；;！？!?\n])")
+
+
+def ask_and_background(text: str) -> tuple[list[str], list[str]]:
+    """The sentences of `text` that state an ask, and the others (order kept in each)."""
+    ask: list[str] = []
+    background: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        if sentence.strip():
+            (ask if _ASK.search(sentence) else background).append(sentence)
+    return ask, background
+
+
 @dataclass(frozen=True)
 class SynonymTable:
     """Groups of terms that mean the same or closely related things (覆冰/结冰, 锂电/锂离子电池)."""

@@ -31,6 +31,9 @@ class Weights:
     title: float = 1.5
     keywords: float = 2.0
     text: float = 1.0
+    #: when a text has both, its ask sentences weigh more than its background (see analysis.ask_and_background)
+    ask: float = 1.5
+    background: float = 0.7
     synonym: float = 0.5
     channel_words: float = 1.0
     channel_bigrams: float = 1.0
@@ -76,20 +79,25 @@ class Match:
 
 def text_query(mq: MatchQuery, weights: Weights = DEFAULT_WEIGHTS,
                synonyms: SynonymTable | None = None) -> TextQuery:
-    """Weighted words and bigrams of a demand/result: keywords and title count more than body text."""
+    """Weighted words and bigrams of a demand/result: keywords and title count more than body text,
+    and a text's ask more than its background."""
+    parts = [(mq.title, weights.title), (" ".join(mq.keywords), weights.keywords)]
+    ask, background = analysis.ask_and_background(mq.text)
+    if ask and background:
+        parts += [(" ".join(ask), weights.text * weights.ask),
+                  (" ".join(background), weights.text * weights.background)]
+    else:
+        parts.append((mq.text, weights.text))
     words: Counter[str] = Counter()
-    for part, weight in ((mq.title, weights.title), (" ".join(mq.keywords), weights.keywords),
-                         (mq.text, weights.text)):
+    bigrams: Counter[str] = Counter()
+    for part, weight in parts:
         for token in analysis.tokens(part):
             words[token] += weight
+        for gram in analysis.bigrams(part):
+            bigrams[gram] += weight
     if synonyms is not None:
         for extra in synonyms.expand(words):
             words[extra] += weights.synonym
-    bigrams: Counter[str] = Counter()
-    for part, weight in ((mq.title, weights.title), (" ".join(mq.keywords), weights.keywords),
-                         (mq.text, weights.text)):
-        for gram in analysis.bigrams(part):
-            bigrams[gram] += weight
     # Diminishing returns for repeated words: a term said five times is not five times as important.
     # Long texts are cut to their heaviest terms: beyond that, more terms cost time and add noise.
     return TextQuery(words=_top({w: 1 + math.log(c) if c > 1 else c for w, c in words.items()}, weights.max_words),

@@ -30,3 +30,16 @@ def test_synonym_table_expands_both_ways():
 def test_default_synonyms_load():
     table = analysis.default_synonyms()
     assert "结冰" in table.related("覆冰")
+
+
+def test_a_demand_text_splits_into_its_ask_and_its_background():
+    text = "我厂每年产生含锌除尘灰约5万吨。目前返回烧结配料，炉墙结瘤；寻求火法或湿法脱锌工艺，要求锌回收率≥90%。"
+    ask, background = analysis.ask_and_background(text)
+    assert ask == ["寻求火法或湿法脱锌工艺，要求锌回收率≥90%。"]
+    assert background == ["我厂每年产生含锌除尘灰约5万吨。", "目前返回烧结配料，炉墙结瘤；"]
+
+
+def test_simulation_is_not_an_ask_and_a_text_without_one_is_all_background():
+    text = "采用数值模拟研究叶片覆冰。结果表明覆冰使功率下降。"
+    assert analysis.ask_and_background(text) == ([], ["采用数值模拟研究叶片覆冰。", "结果表明覆冰使功率下降。"])
+    assert analysis.ask_and_background("拟引进盾构注浆材料")[0] == ["拟引进盾构注浆材料"]

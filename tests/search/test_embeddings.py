@@ -87,3 +87,19 @@ def test_approximate_index_above_the_threshold(tmp_path, monkeypatch):
     store.remove(["achievement:1"])
     assert "achievement" not in store.ann  # positions moved: brute force until rebuilt
     assert store.nearest("achievement", query, 3)
+
+
+def test_query_vectors_encode_the_ask_of_a_demand_within_the_model_budget():
+    from search.embeddings import QUERY_CHARS, query_text
+
+    demand = MatchQuery(title="除尘灰脱锌", keywords=("含锌粉尘",), text="我厂除尘灰含锌8%。寻求脱锌工艺。")
+    assert query_text(demand) == "除尘灰脱锌。含锌粉尘。寻求脱锌工艺。"
+    no_ask = MatchQuery(title="叶片覆冰", text="覆冰监测" * 100)
+    assert query_text(no_ask).startswith("叶片覆冰。。覆冰监测") and len(query_text(no_ask)) == QUERY_CHARS
+
+
+def test_vector_store_keeps_numpy_blas_on_one_thread(tmp_path):
+    from threadpoolctl import threadpool_info
+
+    VectorStore(tmp_path, 8, "test-model")
+    assert [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"] == [1]

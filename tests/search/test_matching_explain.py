@@ -23,3 +23,13 @@ def test_limit_caps_the_list():
     query = TextQuery(words={f"词{i}": float(i) for i in range(20)}, bigrams={})
     doc = result(" ".join(f"词{i}" for i in range(20)))
     assert shared_terms(query, doc, limit=3) == ["词19", "词18", "词17"]
+
+
+def test_a_demands_ask_weighs_more_than_its_background():
+    from search.documents import MatchQuery
+    from search.matching import text_query
+
+    both = text_query(MatchQuery(title="", text="罗非鱼池塘养殖病害多。希望引进益生菌制剂。"))
+    plain = text_query(MatchQuery(title="", text="罗非鱼池塘养殖病害多。益生菌制剂效果好。"))
+    assert both.words["益生菌"] > plain.words["益生菌"] == plain.words["罗非鱼"] > both.words["罗非鱼"]
+    assert both.bigrams["益生"] > plain.bigrams["益生"] == plain.bigrams["罗非"] > both.bigrams["罗非"]
