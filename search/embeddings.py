@@ -22,7 +22,7 @@ from search import analysis
 from search.documents import Listing, MatchQuery
 
 PASSAGE_CHARS = 160
-QUERY_CHARS = 120
+QUERY_CHARS = 110
 #: From this many vectors of one kind on, nearest() uses an approximate index (usearch HNSW, f16,
 #: cosine) instead of a brute-force product; below it, brute force is both exact and fast.
 ANN_MIN = 20_000
