@@ -1,6 +1,7 @@
 """Broker opens a case from a match → records the contract → the seller submits it → the registrar
 registers it → the statistics dashboard's totals change (headless Chromium, CSP on)."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, make_achievement, make_broker, make_demand, make_org, make_registrar, make_user
 from tt_platform.accounts.models import OrgKind
@@ -84,7 +85,7 @@ def test_case_to_registered_contract_to_dashboard(browser, live_server, people, 
     log_in(seller, base, "seller@deal.example.cn")
     seller.goto(contract_url)
     seller.click("text=提交认定登记")
-    assert "待认定登记" in seller.inner_text("#contract-status")
+    expect(seller.locator("#contract-status")).to_contain_text("待认定登记")  # the old page has the element too
 
     # 4. the registrar registers it from the desk
     registrar.goto(f"{base}/contracts/registry")
@@ -93,6 +94,7 @@ def test_case_to_registered_contract_to_dashboard(browser, live_server, people, 
     number = registrar.inner_text("#registration-number")
     assert len(number) == 16 and number[4:10] == "330100"
     registrar.click("text=登记证明")
+    registrar.wait_for_url(f"{base}/contracts/*/certificate")
     assert number in registrar.content() and "520,000.50 元" in registrar.content()
     registrar.screenshot(path=str(artifacts / "deal-certificate.png"), full_page=True)
 

@@ -1,7 +1,9 @@
 """Register an enterprise → operator verifies it → it publishes a demand → operator approves → public list."""
 import datetime as dt
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tt_platform import taxonomy
 from tt_platform.accounts import services
@@ -72,7 +74,7 @@ def test_enterprise_demand_reaches_the_public_list(browser, live_server, operato
     ops.goto(f"{base}/review/organisations")
     row = ops.locator("tr", has_text="宁波海工新材料有限公司")
     row.locator("button[value=verify]").click()
-    assert "已认证" in ops.content()
+    expect(ops.locator(".alert-success")).to_contain_text("已认证")  # waits for the page after the POST
 
     # 3. the enterprise publishes a demand and submits it for review
     enterprise.goto(f"{base}/demands/new")
@@ -86,13 +88,13 @@ def test_enterprise_demand_reaches_the_public_list(browser, live_server, operato
     enterprise.check("input[name=cooperation_modes][value=joint_dev]")
     enterprise.fill("#valid_until", (dt.date.today() + dt.timedelta(days=200)).isoformat())
     enterprise.click("button[value=submit]")
-    enterprise.wait_for_url(f"{base}/demands/*")
+    enterprise.wait_for_url(re.compile(re.escape(base) + r"/demands/\d+$"))  # /demands/new matches /demands/*
     assert "待审核" in enterprise.content()
 
     # 4. the operator approves it
     ops.goto(f"{base}/review/")
     ops.locator("tr", has_text="海洋平台钢结构防腐涂层寿命提升").locator("button[value=approve]").click()
-    assert "已发布" in ops.content()
+    expect(ops.locator(".alert-success")).to_contain_text("已发布")
 
     # 5. the public sees it in the list
     public = browser.new_context(locale="zh-CN").new_page()
@@ -103,7 +105,7 @@ def test_enterprise_demand_reaches_the_public_list(browser, live_server, operato
     # 6. its page offers explained matches (the index was fed by the outbox right after approval)
     public.click("text=海洋平台钢结构防腐涂层寿命提升")
     public.click("text=查找匹配的科技成果")
-    assert "可满足该需求的科技成果" in public.content()
+    expect(public.locator("main")).to_contain_text("可满足该需求的科技成果")
     html = public.content()
     assert "共同技术术语" in html and 'href="/results/1"' in html  # the seeded result, with its reasons
     public.screenshot(path=str(artifacts / "journey-matches.png"), full_page=True)
