@@ -65,3 +65,27 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN")
+
+
+def bulk_insert(table: sa.Table, rows: list[dict]) -> None:
+    """INSERT many rows through the driver's executemany, in the session's transaction.
+
+    Core's executemany builds and processes a parameter dict per row in Python, which is most of a
+    bulk import's database time; here the statement is compiled once for the dialect and each
+    column's own bind processor (enums, JSON, dates on SQLite…) is applied per value, so the driver
+    receives exactly what Core would send. Every row must give every column the statement needs:
+    column defaults are not applied (a missing one is a KeyError, not a silent NULL)."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    dialect = connection.dialect
+    compiled = table.insert().compile(dialect=dialect, column_keys=list(rows[0]))
+    names = list(compiled.positiontup) if dialect.positional else list(compiled.binds)
+    processors = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names]
+    if dialect.positional:
+        params = [tuple(process(row[name]) if process else row[name] for name, process in processors)
+                  for row in rows]
+    else:
+        params = [{name: process(row[name]) if process else row[name] for name, process in processors}
+                  for row in rows]
+    connection.exec_driver_sql(str(compiled), params)

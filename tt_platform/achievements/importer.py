@@ -17,7 +17,7 @@ from tt_platform.accounts.models import Organisation, OrgKind, Verification
 from tt_platform.achievements.indexing import achievement_document
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
-from tt_platform.database import db, utcnow
+from tt_platform.database import bulk_insert, db, utcnow
 from tt_platform.demo.loader import summary_of
 from tt_platform.indexing.outbox import SearchOutbox
 from tt_platform.listings.models import ListingMixin, ListingStatus
@@ -127,18 +127,18 @@ def import_jsonl(path: str, *, org_name: str, on_documents: Callable[[list[Listi
 
 def _write(rows: list[dict], org: Organisation, now) -> tuple[list[int], list[int]]:
     """Insert result rows and their outbox rows; return both tables' new ids, in the order of `rows`."""
-    # Plain Core executemany (one C-level loop in the driver) instead of INSERT … RETURNING, which
-    # SQLite can only run row by row when the order of the ids matters; the ids are read back in one
-    # query instead (external_ref is unique, and every new row has an id above the old maximum).
+    # The driver's executemany (one C-level loop) instead of INSERT … RETURNING, which SQLite can only
+    # run row by row when the order of the ids matters; the ids are read back in one query instead
+    # (external_ref is unique, and every new row has an id above the old maximum).
     table, outbox = Achievement.__table__, SearchOutbox.__table__
     last_result = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
     last_outbox = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(outbox.c.id), 0)))
-    db.session.execute(table.insert(), rows)
+    bulk_insert(table, rows)
     id_of = dict(db.session.execute(sa.select(table.c.external_ref, table.c.id).where(
         table.c.id > last_result, table.c.organisation_id == org.id, table.c.external_ref.isnot(None))).all())
     ids = [id_of[row["external_ref"]] for row in rows]
-    db.session.execute(outbox.insert(), [
-        {"entity_type": "achievement", "entity_id": i, "op": "upsert", "created_at": now} for i in ids])
+    bulk_insert(outbox, [{"entity_type": "achievement", "entity_id": i, "op": "upsert", "created_at": now}
+                         for i in ids])
     created = set(ids)
     outbox_ids = [outbox_id for outbox_id, entity_id in db.session.execute(
         sa.select(outbox.c.id, outbox.c.entity_id).where(
