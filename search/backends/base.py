@@ -16,8 +16,6 @@ class BackendUnavailable(Exception):
 class SearchHit:
     doc_id: str
     score: float
-    #: per-channel scores/ranks and other explanation material
-    detail: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,13 +87,17 @@ def can_contribute(user: User, case: Case) -> bool:
     return can_manage(user, case) or (case.broker_id is not None and is_participant(user, case))
 
 
+def _unassigned_in_my_agencies(user: User):
+    """Cases that wait for a broker in an agency where `user` is a broker (the request inbox)."""
+    broker_of = [m.organisation_id for m in user.memberships if m.role is Role.BROKER]
+    return sa.and_(Case.broker_id.is_(None), Case.agency_id.in_(broker_of))
+
+
 def visible_filter(user: User):
     org_ids = [m.organisation_id for m in user.memberships]
     admin_of = [m.organisation_id for m in user.memberships if m.is_org_admin]
-    broker_of = [m.organisation_id for m in user.memberships if m.role is Role.BROKER]
     return sa.or_(
-        Case.broker_id == user.id, Case.agency_id.in_(admin_of),
-        sa.and_(Case.broker_id.is_(None), Case.agency_id.in_(broker_of)),
+        Case.broker_id == user.id, Case.agency_id.in_(admin_of), _unassigned_in_my_agencies(user),
         Case.id.in_(sa.select(Participant.case_id).where(Participant.organisation_id.in_(org_ids))),
     )
 
@@ -293,9 +297,7 @@ def broker_cases(user: User) -> dict[Stage, list[Case]]:
 
 
 def inbox(user: User) -> list[Case]:
-    broker_of = [m.organisation_id for m in user.memberships if m.role is Role.BROKER]
-    return list(db.session.scalars(sa.select(Case).where(Case.broker_id.is_(None), Case.agency_id.in_(broker_of))
-                                   .order_by(Case.created_at)))
+    return list(db.session.scalars(sa.select(Case).where(_unassigned_in_my_agencies(user)).order_by(Case.created_at)))
 
 
 def overdue_tasks(user: User, today: dt.date) -> list[Task]:
