@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -110,17 +111,22 @@ def csl_records() -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+#: After a sentence-ending mark; an ASCII full stop only when no digit follows (1.5 mm is one number).
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?!\d)")
+
+
 def summary_of(abstract: str, limit: int = 150) -> str:
-    """The abstract's first sentences up to `limit` characters, ending on a sentence boundary."""
-    text = abstract.replace(".", "。").replace(";", "；")
-    out = ""
-    for sentence in text.split("。"):
-        if not sentence.strip():
-            continue
-        if out and len(out) + len(sentence) + 1 > limit:
+    """The abstract's first whole sentences within `limit` characters, punctuation as written. A first
+    sentence longer than that is cut and ends with "…", so the cut shows."""
+    text = abstract.strip()
+    if len(text) <= limit:
+        return text
+    end = 0
+    for sentence in _SENTENCE_END.split(text):
+        if end + len(sentence) > limit:
             break
-        out += sentence.strip() + "。"
-    return out[:limit] if out else abstract[:limit]
+        end += len(sentence)
+    return text[:end].rstrip() if end else text[:limit - 1].rstrip() + "…"
 
 
 def load(echo: Callable[[str], None] = print) -> dict[str, int]:

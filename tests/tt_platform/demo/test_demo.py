@@ -104,3 +104,24 @@ def test_demo_reset_command_replaces_the_demo_and_keeps_other_data(app, db):
     reloaded = db.session.scalar(sa.select(Achievement).where(Achievement.external_ref == "csl-dev-0000"))
     assert reloaded.title == original_title  # the demo came back as shipped
     assert scalar(sa.select(User.id).where(User.email == "real.user@example.cn")) == outsider.id
+
+
+def test_summary_keeps_numbers_and_ends_on_a_sentence():
+    abstract = ("以pH值为5.6～6.0的蚀刻液为对象,回收硫酸铜.结果表明,产量达2076.2 kg/667m2。" + "其余讨论" * 40)
+    summary = loader.summary_of(abstract)
+    assert summary == "以pH值为5.6～6.0的蚀刻液为对象,回收硫酸铜.结果表明,产量达2076.2 kg/667m2。"
+    assert "。6" not in summary  # decimals are not sentence ends
+
+
+def test_summary_of_a_long_first_sentence_shows_the_cut():
+    abstract = "甲" * 200 + "。短句。"
+    summary = loader.summary_of(abstract, limit=150)
+    assert len(summary) == 150 and summary.endswith("…")
+    assert loader.summary_of("短摘要 1.5 mm。") == "短摘要 1.5 mm。"
+
+
+def test_summaries_of_the_corpus_are_prefixes_of_their_abstracts():
+    for record in loader.csl_records()[:500]:
+        summary = loader.summary_of(record["abstract"])
+        assert 0 < len(summary) <= 150
+        assert record["abstract"].strip().startswith(summary.removesuffix("…"))

@@ -30,6 +30,8 @@ def test_match_page_for_a_demand_explains(client, db, index):
     assert html.index(ice_link) < (html.index(battery_link) if battery_link in html else len(html))
     assert "<mark>覆冰</mark>" in html  # shared terms highlighted
     assert "相同技术领域" in html or "Same technology field" in html
+    # a neutral reason (another province) reads ±0, not a signed zero
+    assert "(±0)" in html and "-0.000" not in html and "+0.000" not in html
 
 
 def test_match_page_for_a_result_lists_demands(client, db, index):
