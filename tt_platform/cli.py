@@ -259,6 +259,8 @@ def import_achievements(path, org_name):
     click.echo(f"imported {report.created} results, skipped {report.skipped} already present "
                f"({imported:.2f}s); {'indexed' if indexed else 'NOT indexed (engine unavailable)'} "
                f"{report.created} ({total:.2f}s total, {report.created / total if total else 0:.0f}/s)")
+    for line in report.shortened_summary():
+        click.echo(f"shortened to fit: {line}")
 
 
 @match_cli.command("run")

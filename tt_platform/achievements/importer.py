@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,9 @@ from tt_platform.indexing.outbox import SearchOutbox
 from tt_platform.listings.models import ListingMixin, ListingStatus
 
 MAX_LINE = 200_000
+_KEYWORD_SEPARATORS = re.compile(r"[,，、;；]")
+#: Column limits; longer values are shortened and the report names the lines.
+MAX_TITLE, MAX_KEYWORD, MAX_KEYWORDS = 200, 40, 12
 #: Rows written per statement batch; each batch's documents are handed on before the next is written.
 CHUNK = 10_000
 REQUIRED = ("id", "title", "abstract")
@@ -44,9 +48,21 @@ class ImportReport:
     created: int = 0
     skipped: int = 0
     outbox_ids: list[int] = field(default_factory=list)
+    #: what was shortened to fit → file line numbers
+    shortened: dict[str, list[int]] = field(default_factory=dict)
+
+    def note(self, what: str, line: int) -> None:
+        self.shortened.setdefault(what, []).append(line)
+
+    def shortened_summary(self, shown: int = 10) -> list[str]:
+        out = []
+        for what, lines in self.shortened.items():
+            more = f", … ({len(lines) - shown} more)" if len(lines) > shown else ""
+            out.append(f"{len(lines)} × {what} (line {', '.join(map(str, lines[:shown]))}{more})")
+        return out
 
 
-def _parse(path: str) -> list[dict]:
+def _parse(path: str) -> list[tuple[int, dict]]:
     records = []
     with open(path, encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
@@ -65,7 +81,7 @@ def _parse(path: str) -> list[dict]:
                 raise ImportFailed(f"line {number}: missing {', '.join(missing)}")
             if len(str(record["id"])) > 64:
                 raise ImportFailed(f"line {number}: id longer than 64 characters")
-            records.append(record)
+            records.append((number, record))
     return records
 
 
@@ -98,16 +114,16 @@ def import_jsonl(path: str, *, org_name: str, on_documents: Callable[[list[Listi
     source_note = f"imported from {Path(path).name}"
     rows = []
     report = ImportReport()
-    for record in records:
+    for number, record in records:
         ref = str(record["id"])
         if ref in seen:
             report.skipped += 1
             continue
         seen.add(ref)
-        keywords = [str(k).replace(",", " ")[:40] for k in record.get("keywords") or []][:12]
+        title, keywords = _fitted(number, str(record["title"]), record.get("keywords") or [], report)
         abstract = str(record["abstract"])
         rows.append({
-            "organisation_id": org.id, "title": str(record["title"])[:200], "summary": summary_of(abstract),
+            "organisation_id": org.id, "title": title, "summary": summary_of(abstract),
             "description": abstract, "keywords": ",".join(keywords),
             "field_code": fields.get(str(record.get("discipline") or ""), "T11"), "region_code": org.region_code,
             "cooperation_modes": [], "status": ListingStatus.PUBLISHED, "valid_until": valid_until,
@@ -123,6 +139,28 @@ def import_jsonl(path: str, *, org_name: str, on_documents: Callable[[list[Listi
     if rows:
         audit.record(None, "organisation", org.id, "imported", note=f"{len(rows)} results from {Path(path).name}")
     return report
+
+
+def _fitted(number: int, title: str, keywords, report: ImportReport) -> tuple[str, list[str]]:
+    """Title and keywords shortened to the columns' limits; every shortening is noted in the report."""
+    if len(title) > MAX_TITLE:
+        report.note(f"title shortened to {MAX_TITLE} characters", number)
+        title = title[:MAX_TITLE]
+    if isinstance(keywords, str):
+        keywords = [k for k in _KEYWORD_SEPARATORS.split(keywords) if k.strip()]
+    elif not isinstance(keywords, list):
+        keywords = [keywords]
+    if len(keywords) > MAX_KEYWORDS:
+        report.note(f"keywords beyond the first {MAX_KEYWORDS} dropped", number)
+        keywords = keywords[:MAX_KEYWORDS]
+    fitted = []
+    for keyword in keywords:
+        keyword = str(keyword).replace(",", " ")  # the column is comma-separated
+        if len(keyword) > MAX_KEYWORD:
+            report.note(f"keyword shortened to {MAX_KEYWORD} characters", number)
+            keyword = keyword[:MAX_KEYWORD]
+        fitted.append(keyword)
+    return title, fitted
 
 
 def _write(rows: list[dict], org: Organisation, now) -> tuple[list[int], list[int]]:
