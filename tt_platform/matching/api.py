@@ -43,6 +43,8 @@ def match_query_from_json(data) -> MatchQuery:
     keywords = data.get("keywords") or []
     if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords) or len(keywords) > 50:
         raise BadDemand(_("“keywords” must be a list of at most 50 strings."))
+    if any(len(k) > 200 for k in keywords):
+        raise BadDemand(_("A keyword is longer than %(n)d characters.", n=200))
     field_name = data.get("field")
     field_code = data.get("field_code") or (FIELD_BY_NAME.get(field_name, "?") if field_name else None)
     if field_code is not None and field_code not in taxonomy.fields():
@@ -59,7 +61,7 @@ def match_query_from_json(data) -> MatchQuery:
     if trl is not None and (not isinstance(trl, int) or isinstance(trl, bool) or not 1 <= trl <= 9):
         raise BadDemand(_("TRL must be between 1 and 9."))
     return MatchQuery(
-        title=title, text=text, keywords=tuple(k[:40] for k in keywords), field_code=field_code,
+        title=title, text=text, keywords=tuple(keywords), field_code=field_code,
         region_code=region_code if region_code in taxonomy.regions() else None, trl=trl,
         modes=tuple(m for m in mode_codes if m), amount_high=float(budget) if budget is not None else None,
         target_kind=ACHIEVEMENT, filters=Filters(kind=ACHIEVEMENT),

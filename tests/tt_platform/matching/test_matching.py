@@ -71,7 +71,8 @@ def test_api_match_results(client, db, index):
 def test_api_rejects_bad_demands(client, db, index):
     assert client.post("/api/v1/match/results", data="x", content_type="text/plain").status_code == 415
     for bad in ([], {}, {"title": 5}, {"title": "x", "keywords": "a"}, {"title": "x", "budget_wan": -1},
-                {"title": "x", "field": "不存在"}, {"title": "x", "trl": 12}, {"title": "长" * 300}):
+                {"title": "x", "field": "不存在"}, {"title": "x", "trl": 12}, {"title": "长" * 300},
+                {"title": "x", "keywords": ["长" * 201]}):
         response = client.post("/api/v1/match/results", json=bad)
         assert response.status_code == 400, bad
         assert response.json["error"]
