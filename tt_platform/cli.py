@@ -32,7 +32,8 @@ def bootstrap():
     from tt_platform.indexing import sync
 
     upgrade(directory=current_app.extensions["migrate"].directory)
-    if current_app.config["DEMO"] and _database_is_empty():
+    demo_loaded = current_app.config["DEMO"] and _database_is_empty()
+    if demo_loaded:
         from tt_platform.demo import loader
 
         loader.load(echo=click.echo)
@@ -53,6 +54,12 @@ def bootstrap():
     db.session.commit()
     if summarised:
         click.echo(f"match summaries: {summarised} demands")
+    if demo_loaded:  # the demo's dated-back follows and saved searches, as the cron job would run them
+        from tt_platform.alerts import services as alerts
+
+        report = alerts.run()
+        db.session.commit()
+        click.echo(f"demo notifications: {report.notifications}")
 
 
 @demo_cli.command("load")

@@ -163,6 +163,7 @@ def load(echo: Callable[[str], None] = print) -> dict[str, int]:
             demands.add_to_list(operator, demand_list, demand)
 
     db.session.flush()
+    from tt_platform.demo.alerts import load_alerts
     from tt_platform.demo.brokerage import load_brokerage
     from tt_platform.demo.contracts import load_contracts
 
@@ -170,7 +171,7 @@ def load(echo: Callable[[str], None] = print) -> dict[str, int]:
     n_contracts = load_contracts(orgs, users, today, _rng("contracts"))
     counts = {"organisations": len(orgs), "users": len(users), "results": n_results,
               "demands": len(created_demands), "demand_lists": 1, "contracts": n_contracts,
-              **brokerage}
+              **brokerage, "subscriptions": load_alerts(users)}
     echo("Demo loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for email, name, org_key, *_rest in USERS:
@@ -300,11 +301,14 @@ def remove() -> int:
                                                        AuditEntry.entity_id.in_(ids)))
         db.session.execute(sa.delete(model).where(model.id.in_(ids)))
     users = db.session.scalars(sa.select(User).join(Membership).where(Membership.organisation_id.in_(org_ids))).all()
-    for user in set(users):
-        if all(m.organisation_id in org_ids for m in user.memberships):
-            db.session.delete(user)
-    for org in demo_orgs:
-        db.session.delete(org)
+    # One flush for all: an autoflush between a user's and an organisation's deletion would delete a
+    # membership that both reach twice (the second time matching no row).
+    with db.session.no_autoflush:
+        for user in set(users):
+            if all(m.organisation_id in org_ids for m in user.memberships):
+                db.session.delete(user)
+        for org in demo_orgs:
+            db.session.delete(org)
     db.session.flush()
     return len(demo_orgs)
 

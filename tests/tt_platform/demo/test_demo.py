@@ -14,7 +14,7 @@ def scalar(stmt):
     return db.session.scalar(stmt)
 
 
-def test_demo_load_and_remove(db, login):
+def test_demo_load_and_remove(db, login, index):
     counts = loader.load(echo=lambda _msg: None)
     expected_results = sum(1 for r in loader.csl_records() if r["category"] in loader.RESULT_CATEGORIES)
     assert counts["results"] == expected_results == 1469
@@ -65,8 +65,24 @@ def test_demo_load_and_remove(db, login):
     assert scalar(sa.select(sa.func.count()).where(Contract.status == ContractStatus.SUBMITTED)) > 0
 
     # the demo accounts work with the printed password
-    client = login(db.session.scalar(sa.select(User).where(User.email == "enterprise@demo.example.cn")))
+    enterprise = db.session.scalar(sa.select(User).where(User.email == "enterprise@demo.example.cn"))
+    client = login(enterprise)
     assert client.get("/dashboard").status_code == 200
+
+    # dated-back follows and saved searches: the first alert run notifies what was published since
+    from tt_platform.alerts import services as alerts
+    from tt_platform.alerts.models import Notification, Subscription
+    from tt_platform.indexing import sync
+
+    assert counts["subscriptions"] == 4
+    sync.rebuild()
+    assert alerts.run().notifications > 0
+    mine = db.session.scalars(sa.select(Notification).where(Notification.user_id == enterprise.id)).all()
+    kinds = set(db.session.scalars(sa.select(Subscription.kind).join(
+        Notification, Notification.subscription_id == Subscription.id).where(Notification.user_id == enterprise.id)))
+    assert kinds == {"follow", "search"}
+    page = client.get("/alerts/").get_data(as_text=True)
+    assert mine[0].message in page and "新能源与高效节能领域的新成果" in page
 
     removed = loader.remove()
     assert removed == counts["organisations"]
@@ -75,6 +91,8 @@ def test_demo_load_and_remove(db, login):
     assert scalar(sa.select(sa.func.count()).select_from(Contract)) == 0
     assert scalar(sa.select(sa.func.count()).select_from(Case)) == 0
     assert scalar(sa.select(sa.func.count()).select_from(Roadshow)) == 0
+    assert scalar(sa.select(sa.func.count()).select_from(Subscription)) == 0
+    assert scalar(sa.select(sa.func.count()).select_from(Notification)) == 0
 
 
 def test_discipline_map_covers_the_corpus():

@@ -1,0 +1,39 @@
+"""Demo follows and saved searches, so the notification page shows what alerts do.
+
+They are dated back: the first start's alert run (`flask bootstrap`) then notifies the matching
+listings published since, exactly as the cron job would for a real subscriber."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from tt_platform.accounts.models import User
+from tt_platform.achievements.models import Achievement
+from tt_platform.alerts import services as alerts
+from tt_platform.database import db, utcnow
+from tt_platform.demands.models import Demand
+from tt_platform.listings.models import ListingStatus
+
+#: how far back the demo subscriptions were "last checked"
+CHECKED_DAYS_AGO = 60
+
+
+def load_alerts(users: dict[str, User]) -> int:
+    since = utcnow() - dt.timedelta(days=CHECKED_DAYS_AGO)
+    subscriptions = []
+    enterprise, university = users["enterprise@demo.example.cn"], users["university@demo.example.cn"]
+    for user, model in ((enterprise, Demand), (university, Achievement)):
+        own = db.session.scalars(sa.select(model).where(
+            model.organisation_id == user.memberships[0].organisation_id, model.status == ListingStatus.PUBLISHED)
+            .order_by(model.id).limit(1)).first()
+        if own is not None:
+            subscriptions.append(alerts.follow(user, own))
+    subscriptions.append(alerts.save_search(enterprise, "achievement", MultiDict({"field": "T06"}),
+                                            name="新能源与高效节能领域的新成果"))
+    subscriptions.append(alerts.save_search(university, "demand", MultiDict({"q": "检测"}), name="检测类技术需求"))
+    for subscription in subscriptions:
+        subscription.created_at = subscription.checked_at = since
+    db.session.flush()
+    return len(subscriptions)
