@@ -30,9 +30,10 @@ def load_alerts(users: dict[str, User]) -> int:
             .order_by(model.id).limit(1)).first()
         if own is not None:
             subscriptions.append(alerts.follow(user, own))
-    subscriptions.append(alerts.save_search(enterprise, "achievement", MultiDict({"field": "T06"}),
-                                            name="新能源与高效节能领域的新成果"))
-    subscriptions.append(alerts.save_search(university, "demand", MultiDict({"q": "检测"}), name="检测类技术需求"))
+    subscriptions += [
+        alerts.save_search(enterprise, "achievement", MultiDict({"q": "电池"}), name="电池相关的新成果"),
+        alerts.save_search(university, "demand", MultiDict({"q": "检测"}), name="检测类技术需求"),
+    ]
     for subscription in subscriptions:
         subscription.created_at = subscription.checked_at = since
     db.session.flush()

@@ -93,3 +93,12 @@ def test_cannot_follow_hidden_listings(login, db):
 def test_alerts_command(app, db, index):
     result = app.test_cli_runner().invoke(args=["alerts", "run"])
     assert result.exit_code == 0 and "subscriptions:" in result.output
+
+
+def test_times_are_shown_in_beijing_time(login, db):
+    user = make_user()
+    db.session.add(Notification(user_id=user.id, listing_type="demand", listing_id=1, message="新匹配：测试",
+                                created_at=dt.datetime(2026, 1, 1, 20, 30, tzinfo=dt.UTC)))
+    db.session.flush()
+    page = login(user).get("/alerts/").get_data(as_text=True)
+    assert "2026-01-02 04:30" in page and "2026-01-01 20:30" not in page

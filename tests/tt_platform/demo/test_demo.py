@@ -82,7 +82,7 @@ def test_demo_load_and_remove(db, login, index):
         Notification, Notification.subscription_id == Subscription.id).where(Notification.user_id == enterprise.id)))
     assert kinds == {"follow", "search"}
     page = client.get("/alerts/").get_data(as_text=True)
-    assert mine[0].message in page and "新能源与高效节能领域的新成果" in page
+    assert mine[0].message in page and "电池相关的新成果" in page
 
     removed = loader.remove()
     assert removed == counts["organisations"]
