@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -21,6 +22,15 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+#: The platform's zone: the dates users see and enter (validity, deadlines, registration) are Beijing dates.
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def china_today() -> dt.date:
+    """Today in Beijing, whatever the server's zone."""
+    return dt.datetime.now(CHINA).date()
 
 
 def utcnow() -> dt.datetime:

@@ -62,9 +62,9 @@ def _stage_label(value: str) -> str:
 
 def beijing(moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored UTC time shown in Beijing time, where every event of the platform happens."""
-    from zoneinfo import ZoneInfo
+    from tt_platform.database import CHINA
 
-    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime(fmt) if moment else ""
+    return moment.astimezone(CHINA).strftime(fmt) if moment else ""
 
 
 def wan(amount, places: int = 2) -> str:

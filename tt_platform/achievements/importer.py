@@ -18,7 +18,7 @@ from tt_platform.accounts.models import Organisation, OrgKind, Verification
 from tt_platform.achievements.indexing import achievement_document
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
-from tt_platform.database import bulk_insert, db, utcnow
+from tt_platform.database import bulk_insert, china_today, db, utcnow
 from tt_platform.demo.loader import summary_of
 from tt_platform.indexing.outbox import SearchOutbox
 from tt_platform.listings.models import ListingMixin, ListingStatus
@@ -110,7 +110,7 @@ def import_jsonl(path: str, *, org_name: str, on_documents: Callable[[list[Listi
     seen = set(db.session.scalars(sa.select(Achievement.external_ref).where(Achievement.external_ref.isnot(None))))
     org = _holder(org_name)
     now = utcnow()
-    valid_until = dt.date.today() + dt.timedelta(days=730)
+    valid_until = china_today() + dt.timedelta(days=730)
     source_note = f"imported from {Path(path).name}"
     rows = []
     report = ImportReport()

@@ -20,8 +20,7 @@ from tt_platform.cases import services as cases
 from tt_platform.cases.models import Case, Stage
 from tt_platform.contracts import services as contracts
 from tt_platform.contracts.models import Contract, ContractStatus
-from tt_platform.contracts.services import today
-from tt_platform.database import db
+from tt_platform.database import china_today, db
 from tt_platform.demands.models import Demand
 from tt_platform.extensions import csrf
 from tt_platform.listings import services as listings
@@ -399,7 +398,8 @@ def roadshow_get(roadshow_id: int):
 @permission(LOGIN)
 def roadshow_register(roadshow_id: int):
     roadshow = _roadshow_or_404(roadshow_id)
-    registration = roadshows.register(current_user, roadshow, _int(_body().get("attendees", 1), "attendees"), today())
+    attendees = _int(_body().get("attendees", 1), "attendees")
+    registration = roadshows.register(current_user, roadshow, attendees, china_today())
     db.session.commit()
     return jsonify(id=registration.id, status=registration.status.value, attendees=registration.attendees), 201
 

@@ -16,8 +16,7 @@ from tt_platform.audit import models as audit
 from tt_platform.cases import services
 from tt_platform.cases.models import PIPELINE, SOURCES, TERMINATION_REASONS, Case, Document, Stage, Task
 from tt_platform.contracts.models import Contract
-from tt_platform.contracts.services import today
-from tt_platform.database import db
+from tt_platform.database import china_today, db
 from tt_platform.demands.models import Demand
 from tt_platform.indexing import registry
 from tt_platform.listings import services as listings
@@ -55,9 +54,9 @@ def index():
                                         .order_by(Notification.created_at.desc()).limit(10)).all()
     return render_template(
         "cases/index.html", board=board, pipeline=[*PIPELINE, Stage.TERMINATED], inbox=services.inbox(current_user),
-        overdue=services.overdue_tasks(current_user, today()), tasks=services.open_tasks(current_user),
+        overdue=services.overdue_tasks(current_user, china_today()), tasks=services.open_tasks(current_user),
         involved=[c for c in involved if c.broker_id is not None], recent_matches=recent_matches,
-        is_broker=services.broker_membership(current_user) is not None, today=today())
+        is_broker=services.broker_membership(current_user) is not None, today=china_today())
 
 
 @bp.route("/agency")
@@ -108,7 +107,7 @@ def detail(case_id: int):
         stages=[*PIPELINE, Stage.TERMINATED], reasons=TERMINATION_REASONS, sources=SOURCES, team=team.values(),
         orgs=db.session.scalars(sa.select(Organisation).where(Organisation.verification == Verification.VERIFIED)
                                 .order_by(Organisation.name)).all() if services.can_manage(current_user, case) else [],
-        today=today())
+        today=china_today())
 
 
 def _act(case_id: int, action):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -29,10 +28,9 @@ from tt_platform.contracts.models import (
     ContractStatus,
     RegistrationCounter,
 )
-from tt_platform.database import db
+from tt_platform.database import china_today, db
 from tt_platform.security import NotAllowed
 
-CHINA = ZoneInfo("Asia/Shanghai")
 #: 1 万亿元 in fen: beyond any real contract, far inside BIGINT
 MAX_FEN = 10**14
 MAX_ITEMS = 30
@@ -40,11 +38,6 @@ MAX_ITEMS = 30
 
 class ContractError(Exception):
     """A user-facing reason the contract cannot be saved or moved on."""
-
-
-def today() -> dt.date:
-    """Registration dates are Beijing dates, whatever the server's zone."""
-    return dt.datetime.now(CHINA).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +103,7 @@ def check(data: ContractData) -> None:
         raise ContractError(_("The buyer of a registered technology contract is an organisation."))
     if data.valid_from and data.valid_until and data.valid_from > data.valid_until:
         raise ContractError(_("The contract cannot end before it starts."))
-    if data.signed_on > today():
+    if data.signed_on > china_today():
         raise ContractError(_("The signing date is in the future."))
     if not data.items:
         raise ContractError(_("Give at least one line item of the contract amount."))
@@ -317,7 +310,7 @@ def next_number(office: Organisation, year: int) -> str:
 def register(registrar: User, contract: Contract) -> str:
     _require_registrar(registrar, contract)
     check(data_of(contract))
-    on = today()
+    on = china_today()
     _transition(contract, registrar, (ContractStatus.SUBMITTED,), ContractStatus.REGISTERED, "registered")
     contract.registration_number = next_number(contract.office, on.year)
     contract.registered_on, contract.registrar_id = on, registrar.id
@@ -381,7 +374,7 @@ def cancel_registration(registrar: User, contract: Contract, note: str) -> None:
     if not note:
         raise ContractError(_("Give the reason for cancelling the registration."))
     _transition(contract, registrar, (ContractStatus.REGISTERED,), ContractStatus.CANCELLED, "cancelled", note=note)
-    contract.cancelled_on = today()
+    contract.cancelled_on = china_today()
 
 
 def data_of(contract: Contract) -> ContractData:

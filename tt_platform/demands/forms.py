@@ -7,6 +7,7 @@ from wtforms import BooleanField, DateField, SelectMultipleField, StringField, T
 from wtforms.validators import Optional, ValidationError
 
 from tt_platform import taxonomy
+from tt_platform.database import china_today
 from tt_platform.forms import (
     BaseForm,
     CodeSelectField,
@@ -59,7 +60,7 @@ class ListingFields(BaseForm):
     def validate_valid_until(self, field):
         if field.data is None:
             return
-        today = dt.date.today()
+        today = china_today()
         if field.data < today:
             raise ValidationError(_l("The validity date must not be in the past."))
         if field.data > today + dt.timedelta(days=3 * 366):

@@ -11,8 +11,7 @@ from tt_platform.accounts.models import Organisation, User
 from tt_platform.achievements.models import Achievement
 from tt_platform.cases import services as cases
 from tt_platform.cases.models import PIPELINE, Stage
-from tt_platform.contracts.services import CHINA
-from tt_platform.database import db
+from tt_platform.database import CHINA, db
 from tt_platform.demands.models import Demand
 from tt_platform.listings.models import ListingStatus
 from tt_platform.roadshows import services as roadshows

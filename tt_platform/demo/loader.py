@@ -25,7 +25,7 @@ from tt_platform.accounts.models import BrokerLevel, Membership, Organisation, O
 from tt_platform.achievements import services as achievements
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit.models import AuditEntry
-from tt_platform.database import db
+from tt_platform.database import china_today, db
 from tt_platform.demands import services as demands
 from tt_platform.demands.models import Demand
 from tt_platform.indexing import outbox
@@ -131,7 +131,7 @@ def summary_of(abstract: str, limit: int = 150) -> str:
 
 def load(echo: Callable[[str], None] = print) -> dict[str, int]:
     """Load the whole demo into the current transaction (the caller commits)."""
-    today = dt.date.today()
+    today = china_today()
     orgs, users = _organisations_and_users()
     operator = users["operator@demo.example.cn"]
     researchers = {key: _member(orgs[key]) for key in ("east_uni", "west_uni", "agri_uni", "med_uni",

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from tt_platform.accounts.models import Organisation, User, enum_column
-from tt_platform.database import UTCDateTime, utcnow
+from tt_platform.database import UTCDateTime, china_today, utcnow
 
 
 class ListingStatus(enum.StrEnum):
@@ -44,10 +44,6 @@ STATUS_LABELS = {
 PUBLIC_STATES = (ListingStatus.PUBLISHED, ListingStatus.NEGOTIATING, ListingStatus.SOLVED)
 #: States that end when the validity date passes.
 LIVE_STATES = (ListingStatus.PUBLISHED, ListingStatus.NEGOTIATING)
-
-
-def today() -> dt.date:
-    return dt.date.today()
 
 
 class ListingMixin:
@@ -96,7 +92,7 @@ class ListingMixin:
     @property
     def effective_status(self) -> ListingStatus:
         """The status as users should see it today: live listings past their date are expired."""
-        if self.status in LIVE_STATES and self.valid_until is not None and self.valid_until < today():
+        if self.status in LIVE_STATES and self.valid_until is not None and self.valid_until < china_today():
             return ListingStatus.EXPIRED
         return self.status
 

@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 
 from tt_platform.accounts.models import Role, User
 from tt_platform.audit import models as audit
-from tt_platform.database import db, utcnow
+from tt_platform.database import china_today, db, utcnow
 from tt_platform.indexing import outbox
-from tt_platform.listings.models import LIVE_STATES, PUBLIC_STATES, ListingStatus, today
+from tt_platform.listings.models import LIVE_STATES, PUBLIC_STATES, ListingStatus
 from tt_platform.security import NotAllowed, NotFound
 
 
@@ -114,7 +114,7 @@ def submit(listing, actor: User) -> None:
     require_owner(actor, listing)
     if listing.status not in (ListingStatus.DRAFT, ListingStatus.RETURNED):
         raise InvalidTransition(_("Only drafts and returned listings can be submitted for review."))
-    if listing.valid_until is not None and listing.valid_until < today():
+    if listing.valid_until is not None and listing.valid_until < china_today():
         raise InvalidTransition(_("The validity date has passed; change it before submitting."))
     _set_status(listing, actor, ListingStatus.PENDING, "submitted")
 
@@ -171,7 +171,7 @@ def review(listing, operator: User, decision: str, reason: str | None) -> None:
 def expire_due(model) -> int:
     """Persist the expiry of live listings past their validity date (idempotent; for cron)."""
     due = db.session.scalars(
-        sa.select(model).where(model.status.in_(LIVE_STATES), model.valid_until < today())
+        sa.select(model).where(model.status.in_(LIVE_STATES), model.valid_until < china_today())
     ).all()
     for listing in due:
         _set_status(listing, None, ListingStatus.EXPIRED, "expired")
@@ -182,5 +182,5 @@ def public_filter(model):
     """SQL condition for listings the public may see today."""
     return sa.and_(
         model.status.in_(PUBLIC_STATES),
-        sa.or_(model.valid_until.is_(None), model.valid_until >= today(), model.status == ListingStatus.SOLVED),
+        sa.or_(model.valid_until.is_(None), model.valid_until >= china_today(), model.status == ListingStatus.SOLVED),
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import icalendar
 
-from tt_platform.contracts.services import CHINA
+from tt_platform.database import CHINA
 from tt_platform.roadshows.models import Registration
 
 

@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tt_platform.achievements.models import Achievement
-from tt_platform.contracts.services import CHINA, today
-from tt_platform.database import db, utcnow
+from tt_platform.database import CHINA, china_today, db, utcnow
 from tt_platform.roadshows import ics, services
 from tt_platform.roadshows.forms import RoadshowForm
 from tt_platform.roadshows.models import INTENTION_LEVELS, Intention, Registration, RegistrationStatus, Roadshow
@@ -99,7 +98,7 @@ def detail(roadshow_id: int):
     mine = services.own_registration(current_user, roadshow)
     return render_template(
         "roadshows/detail.html", roadshow=roadshow, manager=manager, mine=mine,
-        seats_left=max(0, roadshow.capacity - services.seats_taken(roadshow)), now=utcnow(), today=today(),
+        seats_left=max(0, roadshow.capacity - services.seats_taken(roadshow)), now=utcnow(), today=china_today(),
         levels=INTENTION_LEVELS, report=services.report(roadshow) if manager else None,
         intentions={i.achievement_id: i for i in mine.intentions} if mine else {})
 
@@ -171,7 +170,7 @@ def register(roadshow_id: int):
         attendees = 0
 
     def run(r):
-        registration = services.register(current_user, r, attendees, today())
+        registration = services.register(current_user, r, attendees, china_today())
         return (_("Registered. Waiting for the organiser’s approval.")
                 if registration.status is RegistrationStatus.PENDING else _("You are registered. See you there!"))
     return _act(roadshow_id, run)

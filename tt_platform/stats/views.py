@@ -8,7 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
 from tt_platform import money, taxonomy
-from tt_platform.contracts.services import today
+from tt_platform.database import china_today
 from tt_platform.security import OPERATOR, PUBLIC, permission
 from tt_platform.stats import export, services
 from tt_platform.stats.services import StatsFilter, Table
@@ -89,7 +89,7 @@ def export_table(name: str, fmt: str):
 @bp.route("/public")
 @permission(PUBLIC)
 def public():
-    year = today().year
+    year = china_today().year
     f = StatsFilter(start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
     tables = {name: services.TABLES[name](f) for name in ("by_month", "by_type", "by_field", "seller_province",
                                                           "seller_party")}

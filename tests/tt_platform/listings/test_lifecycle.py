@@ -194,3 +194,20 @@ def test_stored_markup_is_escaped(login, db):
     html = login(make_user()).get(f"/demands/{demand.id}").get_data(as_text=True)
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_validity_dates_are_beijing_dates(db, monkeypatch):
+    # 17:00 UTC on 1 March is already 2 March in Beijing: a listing valid until 1 March has expired
+    import tt_platform.database as database
+
+    class Clock(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime(2026, 3, 1, 17, 0, tzinfo=dt.UTC).astimezone(tz)
+
+    monkeypatch.setattr(database.dt, "datetime", Clock)
+    ends_first = make_demand(valid_until=dt.date(2026, 3, 1))
+    ends_second = make_demand(valid_until=dt.date(2026, 3, 2))
+    assert ends_first.effective_status is ListingStatus.EXPIRED
+    assert ends_second.effective_status is ListingStatus.PUBLISHED
+    assert expire_due(Demand) == 1
