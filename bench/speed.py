@@ -32,7 +32,7 @@ from search import analysis  # noqa: E402
 from search.backends.embedded import EmbeddedBackend  # noqa: E402
 from search.documents import DEMAND, MatchQuery  # noqa: E402
 from search.embeddings import VectorStore  # noqa: E402
-from search.matching import dense_channel, match  # noqa: E402
+from search.matching import DenseChannel, match  # noqa: E402
 
 MODEL = "multilingual-e5-small-q4"
 
@@ -90,7 +90,7 @@ def bench_size(n: int, workdir: Path, http_queries: list[dict]) -> dict:
     store.build_ann()
     ann_seconds = time.perf_counter() - start
     store.save()
-    dense = dense_channel(store, None)
+    dense = DenseChannel(store)
 
     os.sync()  # steady state: the kernel's write-back of the new index no longer competes for the 2 cores
     demands = [d for d in docs if d.kind == DEMAND]

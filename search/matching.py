@@ -138,20 +138,57 @@ def fuse(rankings: Sequence[tuple[list[SearchHit], float]], weights: Weights) ->
     return score_sum(rankings)
 
 
-Dense = Callable[[MatchQuery, Filters, int], list[SearchHit]]
+@dataclass(frozen=True)
+class DenseChannel:
+    """The dense channel: a stored listing uses its own vector, other text is embedded; the nearest
+    come from the vector store, or from the engine's kNN when given (Elasticsearch)."""
+
+    store: object
+    embedder: object | None = None
+    #: (vector, filters, k) → hits, when the engine holds the vectors
+    knn: Callable | None = None
+
+    def stored_vector(self, mq: MatchQuery):
+        """A stored listing's own vector (None for other text, or before `flask search embed`)."""
+        return self.store.vector(mq.source_id) if mq.source_id else None
+
+    def embedded_vector(self, mq: MatchQuery):
+        """The query's text embedded now: tens of milliseconds on the CPU (None without a model)."""
+        from search.embeddings import query_text
+
+        return self.embedder.query(query_text(mq)) if self.embedder is not None else None
+
+    def nearest(self, vector, mq: MatchQuery, filters: Filters, k: int) -> list[SearchHit]:
+        if vector is None:
+            return []
+        if self.knn is not None:
+            return self.knn(vector, filters, k)
+        kind = filters.kind or mq.target_kind
+        return [SearchHit(doc_id, score) for doc_id, score in self.store.nearest(kind, vector, k, filters.exclude_ids)]
+
+    def __call__(self, mq: MatchQuery, filters: Filters, k: int) -> list[SearchHit]:
+        vector = self.stored_vector(mq)
+        return self.nearest(self.embedded_vector(mq) if vector is None else vector, mq, filters, k)
 
 
 def match(backend: SearchBackend, mq: MatchQuery, *, limit: int = 20, weights: Weights = DEFAULT_WEIGHTS,
-          synonyms: SynonymTable | None = None, dense: Dense | None = None, now: float | None = None,
+          synonyms: SynonymTable | None = None, dense: DenseChannel | None = None, now: float | None = None,
           explain: bool = True) -> list[Match]:
     tq = text_query(mq, weights, synonyms)
     filters = mq.filters
-    # The channels run side by side: tantivy and the embedder release the GIL, so two cores help.
+    # A text to embed is embedded first, alone: the model's OpenMP threads stall whenever tantivy's
+    # searches take a core from under them (ad-hoc p95 +10–30 ms on 2 cores). A stored vector is free.
+    # It runs on a pool thread all the same: OpenMP keeps a team of threads per calling thread, and a
+    # web server's fresh request threads would each start a new one (+20 ms).
+    vector = dense.stored_vector(mq) if dense is not None else None
+    if dense is not None and vector is None:
+        vector = _POOL.submit(dense.embedded_vector, mq).result()
+    # Then the searches run side by side: tantivy and numpy release the GIL, so two cores help.
     futures = [(_POOL.submit(backend.lexical, tq, filters, weights.depth, channel="words"), weights.channel_words),
                (_POOL.submit(backend.lexical, tq, filters, weights.depth, channel="bigrams"),
                 weights.channel_bigrams)]
     if dense is not None:
-        futures.append((_POOL.submit(dense, mq, filters, weights.depth), weights.channel_dense))
+        futures.append((_POOL.submit(dense.nearest, vector, mq, filters, weights.depth), weights.channel_dense))
     channels = [(future.result(), weight) for future, weight in futures]
     fused = fuse(channels, weights)
     # Structured fit (≤ 0.08 in all) reorders only near neighbours: a few candidates beyond `limit` do.
@@ -218,22 +255,3 @@ def fit_components(mq: MatchQuery, doc: Listing, w: Weights, now: float) -> list
         age_days = max(0.0, (now - doc.published_at) / 86400)
         comps.append(Component("freshness", w.freshness * math.exp(-age_days / 365), {"age_days": int(age_days)}))
     return comps
-
-
-def dense_channel(store, embedder, knn=None) -> Dense:
-    """The dense channel: stored listings use their own vector, other text is embedded; the nearest
-    come from the vector store, or from the engine's kNN when given (Elasticsearch)."""
-    from search.embeddings import query_text
-
-    def dense(mq: MatchQuery, filters: Filters, k: int) -> list[SearchHit]:
-        vector = store.vector(mq.source_id) if mq.source_id else None
-        if vector is None:
-            if embedder is None:
-                return []
-            vector = embedder.query(query_text(mq))
-        if knn is not None:
-            return knn(vector, filters, k)
-        kind = filters.kind or mq.target_kind
-        return [SearchHit(doc_id, score) for doc_id, score in store.nearest(kind, vector, k, filters.exclude_ids)]
-
-    return dense

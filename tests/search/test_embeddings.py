@@ -4,7 +4,7 @@ import pytest
 from search.backends.embedded import EmbeddedBackend
 from search.documents import Filters, Listing, MatchQuery
 from search.embeddings import HashEmbedder, VectorStore, passage_text, text_hash
-from search.matching import dense_channel, match
+from search.matching import DenseChannel, match
 
 
 def doc(n, title, kind="achievement", **kw):
@@ -49,8 +49,41 @@ def test_dense_channel_joins_the_fusion_and_respects_filters(tmp_path):
     store = VectorStore(tmp_path / "v", embedder.dims, embedder.name)
     store.put(docs, embedder)
     mq = MatchQuery(title="叶片覆冰监测", text="", filters=Filters(kind="achievement"))
-    found = match(backend, mq, dense=dense_channel(store, embedder))
+    found = match(backend, mq, dense=DenseChannel(store, embedder))
     assert [m.doc_id for m in found] == ["achievement:1"]  # the non-public one is filtered out
+
+
+def test_a_text_is_embedded_before_the_searches_start(tmp_path):
+    """The model never shares the cores with tantivy's searches (its OpenMP threads stall when it does)."""
+    import threading
+    import time
+
+    events = []
+
+    class SlowEmbedder(HashEmbedder):
+        def query(self, text):
+            events.append(("embed", threading.get_ident()))
+            time.sleep(0.02)
+            events.append(("embedded", threading.get_ident()))
+            return super().query(text)
+
+    class RecordingBackend(EmbeddedBackend):
+        def lexical(self, *args, **kwargs):
+            events.append(("search", threading.get_ident()))
+            return super().lexical(*args, **kwargs)
+
+    embedder = SlowEmbedder()
+    backend = RecordingBackend(tmp_path / "index")
+    docs = [doc(1, "风电叶片覆冰在线监测"), doc(2, "锂离子电池热管理")]
+    backend.upsert(docs)
+    backend.commit()
+    store = VectorStore(tmp_path / "v", embedder.dims, embedder.name)
+    store.put(docs, embedder)
+    events.clear()
+    found = match(backend, MatchQuery(title="叶片覆冰监测", text=""), dense=DenseChannel(store, embedder))
+    assert found[0].doc_id == "achievement:1"
+    kinds = [kind for kind, _thread in events]
+    assert kinds[:2] == ["embed", "embedded"] and kinds[2:] == ["search", "search"]
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -43,7 +43,7 @@ def _synonyms():
 
 
 def _dense():
-    from search.matching import dense_channel
+    from search.matching import DenseChannel
     from tt_platform.indexing.engine import get_vectors
 
     vectors = get_vectors()
@@ -51,7 +51,7 @@ def _dense():
         return None
     backend = get_backend()
     knn = backend.knn if getattr(backend, "settings", None) is not None and backend.settings.dims else None
-    return dense_channel(vectors.store, vectors.embedder, knn=knn)
+    return DenseChannel(vectors.store, vectors.embedder, knn=knn)
 
 
 def matches_for(listing, *, same_side: bool = False, limit: int = 10) -> list[MatchRow]:
