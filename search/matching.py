@@ -166,10 +166,6 @@ class DenseChannel:
         kind = filters.kind or mq.target_kind
         return [SearchHit(doc_id, score) for doc_id, score in self.store.nearest(kind, vector, k, filters.exclude_ids)]
 
-    def __call__(self, mq: MatchQuery, filters: Filters, k: int) -> list[SearchHit]:
-        vector = self.stored_vector(mq)
-        return self.nearest(self.embedded_vector(mq) if vector is None else vector, mq, filters, k)
-
 
 def match(backend: SearchBackend, mq: MatchQuery, *, limit: int = 20, weights: Weights = DEFAULT_WEIGHTS,
           synonyms: SynonymTable | None = None, dense: DenseChannel | None = None, now: float | None = None,
