@@ -118,13 +118,14 @@ def _new_listings(sub: Subscription) -> list:
             and listings.can_view(sub.user, item)]
 
 
-def run(now=None) -> RunReport:
-    """Check every subscription once; notify each new listing once; e-mail when SMTP is configured."""
+def run(now=None, *, send_mail: bool = True) -> RunReport:
+    """Check every subscription once; notify each new listing once; e-mail when SMTP is configured
+    (and `send_mail`: the demo's first run writes in-app notifications only)."""
     from flask import has_request_context
 
     if not has_request_context():  # cron: links in e-mails are built against the public address
         with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-            return run(now)
+            return run(now, send_mail=send_mail)
     now = now or utcnow()
     report = RunReport()
     subs = db.session.scalars(sa.select(Subscription).order_by(Subscription.id)).all()
@@ -153,7 +154,7 @@ def run(now=None) -> RunReport:
             lines.append(f"{message}\n{url_for(ENDPOINTS[item.entity_type], listing_id=item.id, _external=True)}")
             report.notifications += 1
         sub.checked_at = now
-        if lines and current_app.config["MAIL_BACKEND"] != "console":
+        if lines and send_mail and current_app.config["MAIL_BACKEND"] != "console":
             with force_locale(sub.user.locale or current_app.config["DEFAULT_LOCALE"]):
                 mail.send(sub.user.email, _("New listings for your subscriptions"), "\n\n".join(lines))
             report.mails += 1
