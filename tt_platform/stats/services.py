@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from tt_platform import taxonomy
 from tt_platform.accounts.models import Organisation, User
 from tt_platform.contracts.models import Contract, ContractStatus
-from tt_platform.database import db
+from tt_platform.database import CHINA, db
 
 
 @dataclass(frozen=True)
@@ -218,9 +218,9 @@ def funnel(f: StatsFilter) -> list[FunnelStep]:
 
     conds = [Demand.published_at.is_not(None)]
     if f.start:
-        conds.append(Demand.published_at >= dt.datetime.combine(f.start, dt.time(), dt.UTC))
+        conds.append(Demand.published_at >= dt.datetime.combine(f.start, dt.time(), CHINA))  # Beijing days
     if f.end:
-        conds.append(Demand.published_at < dt.datetime.combine(f.end + dt.timedelta(days=1), dt.time(), dt.UTC))
+        conds.append(Demand.published_at < dt.datetime.combine(f.end + dt.timedelta(days=1), dt.time(), CHINA))
     if f.field_code:
         conds.append(Demand.field_code == f.field_code)
     if f.region:

@@ -26,3 +26,15 @@ def test_summaries_feed_the_funnel_and_refresh_only_what_changed(db, index):
     unanswered.updated_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
     db.session.flush()
     assert services.summarise_demands() == 1
+
+
+def test_the_funnel_period_is_in_beijing_days(db):
+    # 20:00 UTC on 1 March is 04:00 on 2 March in Beijing
+    make_demand(make_org(), published_at=dt.datetime(2026, 3, 1, 20, 0, tzinfo=dt.UTC))
+
+    def published(start, end):
+        steps = stats.funnel(stats.StatsFilter(start=start, end=end))
+        return next(step.count for step in steps if step.key == "published")
+
+    assert published(dt.date(2026, 3, 2), dt.date(2026, 3, 2)) == 1
+    assert published(dt.date(2026, 3, 1), dt.date(2026, 3, 1)) == 0
