@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from tt_platform import money, taxonomy
 from tt_platform.accounts.models import OrgKind, Verification
 from tt_platform.config import SUPPORTED_LOCALES
+from tt_platform.database import CHINA
 from tt_platform.extensions import babel
 from tt_platform.listings.models import PUBLIC_STATES, ListingStatus
 
@@ -62,8 +63,6 @@ def _stage_label(value: str) -> str:
 
 def beijing(moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored UTC time shown in Beijing time, where every event of the platform happens."""
-    from tt_platform.database import CHINA
-
     return moment.astimezone(CHINA).strftime(fmt) if moment else ""
 
 
