@@ -54,3 +54,21 @@ def test_bulk_insert_of_nothing_does_nothing(db):
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Achievement))
     bulk_insert(Achievement.__table__, [])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Achievement)) == before
+
+
+def test_bulk_insert_processes_each_value_even_when_rows_share_objects(db):
+    # the processed value of a column is reused only for the very same object
+    org = make_org()
+    now = utcnow().replace(microsecond=0)
+    later = now + dt.timedelta(hours=5)
+    shared_modes = ["技术转让"]
+    rows = [_row(org, "share-1", now), _row(org, "share-2", now), _row(org, "share-3", later)]
+    rows[0]["cooperation_modes"] = rows[1]["cooperation_modes"] = shared_modes
+    rows[2]["status"], rows[2]["cooperation_modes"] = ListingStatus.DRAFT, ["合作开发"]
+    bulk_insert(Achievement.__table__, rows)
+
+    loaded = {a.external_ref: a for a in db.session.scalars(
+        sa.select(Achievement).where(Achievement.organisation_id == org.id))}
+    assert [loaded[f"share-{i}"].published_at for i in (1, 2, 3)] == [now, now, later]
+    assert [loaded[f"share-{i}"].cooperation_modes for i in (1, 2, 3)] == [["技术转让"], ["技术转让"], ["合作开发"]]
+    assert loaded["share-3"].status is ListingStatus.DRAFT and loaded["share-2"].status is ListingStatus.PUBLISHED
