@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from search import analysis
 from search.analysis import SynonymTable
-from search.backends.base import SearchBackend, SearchHit, TextQuery
+from search.backends.base import Concept, SearchBackend, SearchHit, TextQuery
 from search.documents import Filters, Listing, MatchQuery, accepts
 
 RRF_K = 60
@@ -103,6 +103,29 @@ def text_query(mq: MatchQuery, weights: Weights = DEFAULT_WEIGHTS,
     return TextQuery(words=_top({w: 1 + math.log(c) if c > 1 else c for w, c in words.items()}, weights.max_words),
                      bigrams=_top({b: 1 + math.log(c) if c > 1 else c for b, c in bigrams.items()},
                                   weights.max_bigrams))
+
+
+def keyword_part(word: str, synonyms: SynonymTable | None = None) -> TextQuery:
+    """One word typed into a search box, ranked like a title. Each word the segmenter finds in it is
+    a concept a listing must have (PLC控制系统 → plc and 控制系统): by the word, a related term, or all
+    of the word's bigrams. Its words and bigrams alone would let any shared bigram (控制, 系统) in."""
+    tq = text_query(MatchQuery(title=word, text=""), synonyms=synonyms)
+    concepts = tuple(
+        Concept(words=(token, *sorted(synonyms.related(token) if synonyms else ())),
+                bigrams=tuple(dict.fromkeys(analysis.bigrams(token, normalised=True))))
+        for token in dict.fromkeys(analysis.tokens(word)))
+    return TextQuery(tq.words, tq.bigrams, concepts)
+
+
+def relaxed(parts: Sequence[TextQuery]) -> TextQuery:
+    """The parts of a search box as one query that any of their concepts satisfies, all their words
+    and bigrams ranking: what to show when no listing holds them all."""
+    words: Counter[str] = Counter()
+    bigrams: Counter[str] = Counter()
+    for part in parts:
+        words.update(part.words)
+        bigrams.update(part.bigrams)
+    return TextQuery(dict(words), dict(bigrams), tuple(c for part in parts for c in part.concepts), any_concept=True)
 
 
 def _top(terms: dict[str, float], n: int) -> dict[str, float]:

@@ -19,11 +19,24 @@ class SearchHit:
 
 
 @dataclass(frozen=True, slots=True)
+class Concept:
+    """One word of a search box: a listing has it when it contains any of `words` (the word and its
+    related terms) or all of `bigrams` (the word's own characters, for text segmented otherwise)."""
+
+    words: tuple[str, ...]
+    bigrams: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TextQuery:
-    """Pre-analysed text: weighted words and bigrams (see search.analysis)."""
+    """Pre-analysed text: weighted words and bigrams (see search.analysis). On a search page a part
+    with `concepts` finds only the listings that have every one of them (one is enough with
+    `any_concept`: a relaxed search); its words and bigrams rank."""
 
     words: dict[str, float]
     bigrams: dict[str, float]
+    concepts: tuple[Concept, ...] = ()
+    any_concept: bool = False
 
 
 @dataclass(slots=True)

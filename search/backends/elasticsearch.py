@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from search import analysis
-from search.backends.base import BackendUnavailable, ResultPage, SearchHit, TextQuery
+from search.backends.base import BackendUnavailable, Concept, ResultPage, SearchHit, TextQuery
 from search.backends.embedded import listing_from_json, region_prefixes
 from search.documents import Filters, Listing, listing_dict
 
@@ -143,6 +143,16 @@ def text_clauses(terms: dict[str, float], channel: str) -> list[dict]:
             for field, boost in CHANNEL_FIELDS[channel] for term, weight in terms.items()]
 
 
+def concept_clause(concept: Concept) -> dict:
+    """Any of the concept's words in a words field, or all of its bigrams in one bigram field."""
+    options = [{"match": {field: {"query": word, "operator": "and"}}}
+               for field, _boost in CHANNEL_FIELDS["words"] for word in concept.words]
+    if concept.bigrams:
+        options += [{"match": {field: {"query": " ".join(concept.bigrams), "operator": "and"}}}
+                    for field, _boost in CHANNEL_FIELDS["bigrams"]]
+    return {"bool": {"should": options, "minimum_should_match": 1}}
+
+
 def lexical_body(query: TextQuery, filters: Filters, k: int, channel: str) -> dict | None:
     terms = query.words if channel == "words" else query.bigrams
     should = text_clauses(terms, channel)
@@ -169,7 +179,12 @@ def page_body(parts: Sequence[TextQuery] | None, filters: Filters, *, offset: in
     for part in parts or ():
         should = text_clauses(part.words, "words") + text_clauses(part.bigrams, "bigrams")
         if should:
-            must.append({"bool": {"should": should, "minimum_should_match": 1}})
+            # the concepts decide which listings match (as filters: no score); the words and bigrams rank
+            required = [concept_clause(c) for c in part.concepts]
+            if part.any_concept and required:
+                required = [{"bool": {"should": required, "minimum_should_match": 1}}]
+            must.append({"bool": {"filter": required, "should": should}} if required else
+                        {"bool": {"should": should, "minimum_should_match": 1}})
     body: dict = {"from": offset, "size": limit, "_source": False, "track_total_hits": True,
                   "query": {"bool": {"must": must or [{"match_all": {}}], "filter": flt, "must_not": must_not}}}
     if sort == "relevance" and not must:

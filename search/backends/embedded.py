@@ -21,7 +21,7 @@ import orjson
 import tantivy
 
 from search import analysis
-from search.backends.base import BackendUnavailable, ResultPage, SearchHit, TextQuery
+from search.backends.base import BackendUnavailable, Concept, ResultPage, SearchHit, TextQuery
 from search.documents import Filters, Listing, listing_dict
 
 #: One field per channel. Title and keywords weigh more because they are repeated in the field
@@ -430,6 +430,16 @@ class EmbeddedBackend:
                 should.append((tantivy.Occur.Should, q.boost_query(q.term_query(s, field_name, term), boost * weight)))
         return q.boolean_query(should) if should else None
 
+    def _concept_query(self, concept: Concept):
+        s, q, should = self.schema, tantivy.Query, tantivy.Occur.Should
+        options = [(should, q.term_query(s, field_name, word))
+                   for field_name, _boost in CHANNEL_FIELDS["words"] for word in concept.words]
+        if concept.bigrams:
+            options += [(should, q.boolean_query([(tantivy.Occur.Must, q.term_query(s, field_name, gram))
+                                                  for gram in concept.bigrams]))
+                        for field_name, _boost in CHANNEL_FIELDS["bigrams"]]
+        return q.boolean_query(options)
+
     def lexical(self, query: TextQuery, filters: Filters, k: int, *, channel: str = "words") -> list[SearchHit]:
         terms = query.words if channel == "words" else query.bigrams
         text_query = self._text_query(terms, channel)
@@ -499,7 +509,14 @@ class EmbeddedBackend:
             alternatives = [tq for tq in (self._text_query(part.words, "words"),
                                           self._text_query(part.bigrams, "bigrams")) if tq is not None]
             if alternatives:
-                musts.append((tantivy.Occur.Must, q.boolean_query([(tantivy.Occur.Should, a) for a in alternatives])))
+                ranking = q.boolean_query([(tantivy.Occur.Should, a) for a in alternatives])
+                # the concepts decide which listings match (scoring nothing); the words and bigrams rank
+                concepts = [self._concept_query(c) for c in part.concepts]
+                if part.any_concept and concepts:
+                    concepts = [q.boolean_query([(tantivy.Occur.Should, c) for c in concepts])]
+                required = [(tantivy.Occur.Must, q.const_score_query(c, 0.0)) for c in concepts]
+                musts.append((tantivy.Occur.Must, q.boolean_query(
+                    [*required, (tantivy.Occur.Should if required else tantivy.Occur.Must, ranking)])))
         if musts:
             text_query = q.boolean_query(musts)
         base = q.boolean_query(([(tantivy.Occur.Must, text_query)] if text_query else

@@ -5,10 +5,11 @@ import uuid
 
 import pytest
 
+from search import analysis
 from search.backends.base import BackendUnavailable
 from search.backends.embedded import EmbeddedBackend
 from search.documents import Filters, Listing, MatchQuery
-from search.matching import match, text_query
+from search.matching import keyword_part, match, relaxed, text_query
 
 
 def listing(n, **kw):
@@ -150,6 +151,32 @@ def test_search_page_facets_and_sort(backend):
     assert ids(page.hits) == ["achievement:2", "achievement:1"]
     assert page.total == 2
     assert page.facets["field_code"] == {"T06": 1, "T10": 1}
+
+
+def test_a_search_box_word_needs_every_concept_it_holds(backend):
+    synonyms = analysis.default_synonyms()
+
+    def page(*words):
+        return backend.search_page([keyword_part(w, synonyms) for w in words], Filters(kind="achievement"),
+                                   offset=0, limit=10, sort="relevance", facets=())
+
+    # 电池监测 holds 电池 and 监测: the ice-monitoring result has only the one, the battery result the other
+    assert page("电池监测").total == 0
+
+    def page_relaxed(*words):
+        return backend.search_page([relaxed([keyword_part(w, synonyms) for w in words])],
+                                   Filters(kind="achievement"), offset=0, limit=10, sort="relevance", facets=())
+
+    # relaxed, one concept is enough; a shared bigram alone (管理 of 管理学) is not
+    assert set(ids(page_relaxed("电池监测").hits)) == {"achievement:1", "achievement:2"}
+    assert set(ids(page_relaxed("叶片", "电池").hits)) == {"achievement:1", "achievement:2"}
+    assert page_relaxed("管理学").total == 0
+    # a related term stands for its word (锂电池 → 锂离子电池); all of a word's bigrams stand for it too
+    assert ids(page("锂电池热管理").hits) == ["achievement:2"]
+    assert ids(page("管理系统").hits) == ["achievement:2"]
+    # every part of the box counts, each on its own
+    assert ids(page("叶片", "光纤监测").hits) == ["achievement:1"]
+    assert page("叶片", "电池").total == 0
 
 
 def test_match_explains_itself(backend):

@@ -11,6 +11,7 @@ from search.analysis import default_synonyms
 from search.backends.base import BackendUnavailable, TextQuery
 from search.backends.elasticsearch import ElasticsearchBackend, EsSettings, index_body
 from search.documents import Filters, Listing
+from search.matching import keyword_part, relaxed
 from tests.search import es_support
 from tests.search.es_support import SpecValidator, mapping_fields, named_fields, template_for
 
@@ -68,6 +69,11 @@ def exercise(backend):
     page = backend.search_page([query], full, offset=0, limit=20, sort="amount_desc",
                                facets=("field_code", "region_p"))
     backend.search_page([], Filters(kind="demand"), offset=20, limit=20, sort="relevance", facets=("status",))
+    # a search box's parts, each with the concepts a listing must have
+    parts = [keyword_part("PLC控制系统", default_synonyms()), keyword_part("结冰")]
+    backend.search_page(parts, Filters(kind="achievement"), offset=0, limit=20, sort="relevance", facets=())
+    backend.search_page([relaxed(parts)], Filters(kind="achievement"), offset=0, limit=20, sort="relevance",
+                        facets=())
     if backend.settings.dims:
         backend.knn([0.5] * backend.settings.dims, full, 50)
     got = backend.get("achievement:1")
@@ -116,6 +122,11 @@ def test_every_request_body_is_valid_against_the_spec(spec, dims):
         checked.add(template)
     assert checked >= {"bulk", "/{index}", "/_aliases", "/{index}/_search", "/_synonyms/{id}",
                        "/{index}/_settings"}
+    concept_bodies = [b for m, t, b in es_support.RecordingNode.requests
+                      if isinstance(b, dict) and '"operator": "and"' in json.dumps(b)]
+    assert len(concept_bodies) == 2 and len(concept_bodies[0]["query"]["bool"]["must"]) == 2
+    one_of = concept_bodies[1]["query"]["bool"]["must"][0]["bool"]["filter"]
+    assert len(one_of) == 1 and len(one_of[0]["bool"]["should"]) == 3  # plc, 控制系统, 结冰
     knn_bodies = [b for m, t, b in es_support.RecordingNode.requests if b and isinstance(b, dict) and "knn" in b]
     assert bool(knn_bodies) == bool(dims)
     if dims:

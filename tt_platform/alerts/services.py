@@ -112,7 +112,8 @@ def _new_listings(sub: Subscription) -> list:
     else:
         params = browse.parse(MultiDict(sub.query or {}))
         params.sort, params.page = "newest", 1
-        page, _facets, _terms = matching.search_page(sub.search_kind, params, per_page=50)
+        # a saved search alerts on listings that hold every word, never on near misses
+        page, _facets, _terms = matching.search_page(sub.search_kind, params, per_page=50, relax=False)
         found = page.items
     return [item for item in found if item.published_at and item.published_at > sub.checked_at
             and listings.can_view(sub.user, item)]

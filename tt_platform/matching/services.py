@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from search import analysis
 from search.backends.base import BackendUnavailable
 from search.documents import ACHIEVEMENT, DEMAND, Filters, MatchQuery
-from search.matching import Match, match, text_query
+from search.matching import Match, keyword_part, match, relaxed
 from tt_platform.database import db
 from tt_platform.indexing import registry
 from tt_platform.indexing.engine import get_backend
@@ -92,8 +92,11 @@ class EnginePage:
 FACETS = ("field_code", "org_kind", "mode", "status", "region_p")
 
 
-def search_page(kind: str, params, per_page: int):
-    """Search a side with the engine: (page, facets, highlight terms). Raises BackendUnavailable."""
+def search_page(kind: str, params, per_page: int, *, relax: bool = True):
+    """Search a side with the engine: (page, facets, highlight terms). Raises BackendUnavailable.
+
+    A listing must hold every concept of every word typed; when none does and `relax`, the page shows
+    the listings that hold some of them, best first, and says so (facets["partial"])."""
     backend = get_backend()
     filters = Filters(
         kind=kind, field_codes=(params.field,) if params.field else (),
@@ -107,16 +110,21 @@ def search_page(kind: str, params, per_page: int):
     terms: list[str] = []
     synonyms = _synonyms()
     for word in params.q.split()[:8]:
-        tq = text_query(MatchQuery(title=word, text=""), synonyms=synonyms)
+        tq = keyword_part(word, synonyms)
         if tq.words or tq.bigrams:
             parts.append(tq)
             terms.extend(tq.words or [word])
-    result = backend.search_page(parts, filters, offset=(params.page - 1) * per_page, limit=per_page, sort=params.sort,
-                                 facets=FACETS)
+    offset = (params.page - 1) * per_page
+    result = backend.search_page(parts, filters, offset=offset, limit=per_page, sort=params.sort, facets=FACETS)
+    partial = relax and result.total == 0 and any(part.concepts for part in parts)
+    if partial:
+        result = backend.search_page([relaxed(parts)], filters, offset=offset, limit=per_page, sort=params.sort,
+                                     facets=FACETS)
     rows = _rows(kind, [h.doc_id for h in result.hits])
     items = [rows[h.doc_id] for h in result.hits if h.doc_id in rows]
     facets = dict(result.facets)
     facets["province"] = {k + "0000": v for k, v in facets.pop("region_p", {}).items() if len(k) == 2}
+    facets["partial"] = partial and result.total > 0
     if result.total == 0 and params.q:  # "did you mean": related and longer domain terms
         facets["suggestions"] = analysis.suggestions(params.q, synonyms)
     return EnginePage(items, result.total, params.page, per_page), facets, terms

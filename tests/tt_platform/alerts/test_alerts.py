@@ -66,6 +66,20 @@ def test_saved_search_notifies_new_listings(login, db, index):
     assert hit.id in ids and miss.id not in ids
 
 
+def test_saved_search_never_alerts_on_near_misses(login, db, index):
+    # the search page relaxes a search that nothing fully matches; an alert does not
+    user = make_user()
+    login(user).post("/alerts/searches", data={"kind": "achievement", "q": "电池监测", "name": "电池监测"})
+    only_battery = make_achievement(title="锂离子电池热管理系统", keywords="热管理",
+                                    published_at=utcnow() + dt.timedelta(seconds=1))
+    both = make_achievement(title="锂离子电池健康状态在线监测", keywords="电池,监测",
+                            published_at=utcnow() + dt.timedelta(seconds=1))
+    sync.rebuild()
+    services.run(now=utcnow() + dt.timedelta(seconds=2))
+    assert [n.listing_id for n in notifications(db, user)] == [both.id]
+    assert only_battery.id != both.id
+
+
 def test_empty_saved_search_is_refused(login, db):
     client = login(make_user())
     response = client.post("/alerts/searches", data={"kind": "achievement"}, follow_redirects=True)

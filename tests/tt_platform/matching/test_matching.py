@@ -56,6 +56,25 @@ def test_search_page_uses_the_engine_with_synonyms_and_facets(client, db, index)
     assert "(1)" in html  # facet counts beside the filter options
 
 
+def test_search_box_words_must_all_match_else_the_page_says_it_relaxed(client, db, index):
+    ice, battery, _hidden, _demand = corpus(db)
+    ice_link, battery_link = f'href="/results/{ice.id}"', f'href="/results/{battery.id}"'
+
+    # 叶片监测 holds 叶片 and 监测: only the ice result has both
+    html = client.get("/results/", query_string={"q": "叶片监测"}).get_data(as_text=True)
+    assert ice_link in html and battery_link not in html and "partial-match" not in html
+    assert "共找到 1 项成果" in html or "1 results found" in html
+
+    # 电池监测: no result has both words, so the page shows those with either, and says so
+    html = client.get("/results/", query_string={"q": "电池监测"}).get_data(as_text=True)
+    assert ice_link in html and battery_link in html
+    assert "partial-match" in html and "没有同时包含全部搜索词的结果" in html
+
+    # nothing at all: no notice, the suggestions instead
+    html = client.get("/results/", query_string={"q": "量子点"}).get_data(as_text=True)
+    assert "partial-match" not in html and ice_link not in html
+
+
 def test_api_match_results(client, db, index):
     ice, *_ = corpus(db)
     demand = {"id": "q1", "title": "叶片结冰", "description": "风电场叶片覆冰监测", "field": "新能源与高效节能",
