@@ -1,6 +1,7 @@
 """End-to-end benchmark through the app: `flask import achievements` of N synthetic records (JSONL in
 the CSL format → validated rows + outbox + index; embeddings excluded), then stored-listing matches
-over HTTP (`GET /api/v1/match/demand/<id>`, words + bigrams + dense channel with stored vectors).
+over HTTP (`GET /api/v1/match/demand/<id>`, words + bigrams + dense channel with stored vectors) and the
+results search page (`GET /results/?q=…`: one or two words, facets, 20 rows rendered).
 
     .venv/bin/python bench/import_http.py [--n 100000]
 """
@@ -11,11 +12,13 @@ import http.client
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,10 +136,29 @@ def http_stored(tmp: Path, n_demands: int) -> dict:
                 raise SystemExit(f"HTTP {response.status}")
             if i >= 5:
                 timings.append((time.perf_counter() - t) * 1000)
+        # the search page as a visitor sees it: one or two words (every one must be found), sometimes a
+        # field filter, relevance order, facet counts, 20 rows rendered from the database
+        page_timings, totals = [], []
+        for i in range(205):
+            words = " ".join(rng.sample(keywords, 1 if i % 2 else 2))
+            query = {"q": words, **({"field": "T11"} if i % 5 == 0 else {})}
+            t = time.perf_counter()
+            conn.request("GET", "/results/?" + urllib.parse.urlencode(query))
+            response = conn.getresponse()
+            html = response.read().decode()
+            if response.status != 200:
+                raise SystemExit(f"HTTP {response.status}")
+            if i >= 5:
+                page_timings.append((time.perf_counter() - t) * 1000)
+                found = re.search(r"(\d+) results found|共找到 (\d+) 项", html)
+                totals.append(int(found.group(1) or found.group(2)))
     finally:
         server.shutdown()
     return {"http_stored_match_p50_ms": round(pct(timings, 50), 1),
-            "http_stored_match_p95_ms": round(pct(timings, 95), 1)}
+            "http_stored_match_p95_ms": round(pct(timings, 95), 1),
+            "http_search_page_p50_ms": round(pct(page_timings, 50), 1),
+            "http_search_page_p95_ms": round(pct(page_timings, 95), 1),
+            "search_page_results_median": sorted(totals)[len(totals) // 2]}
 
 
 if __name__ == "__main__":
