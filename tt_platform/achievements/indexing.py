@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from search.documents import ACHIEVEMENT, Listing
 from tt_platform.achievements.models import Achievement
-from tt_platform.indexing.documents import amount, epoch, is_public, versioned_listing
+from tt_platform.indexing.documents import amount, epoch, indexed_text, is_public, versioned_listing
 
 
 def achievement_document(result: Achievement) -> Listing:
     return versioned_listing(
         doc_id=f"{ACHIEVEMENT}:{result.id}", kind=ACHIEVEMENT, title=result.title,
-        text=f"{result.summary}\n{result.description}", keywords=tuple(result.keyword_list),
+        text=indexed_text(result.summary, result.description), keywords=tuple(result.keyword_list),
         field_code=result.field_code, region_code=result.region_code, trl=result.trl,
         modes=tuple(result.cooperation_modes or ()), amount_low=amount(result.asking_price),
         amount_high=amount(result.asking_price), published_at=epoch(result.published_at),

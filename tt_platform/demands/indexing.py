@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from search.documents import DEMAND, Listing
 from tt_platform.demands.models import Demand
-from tt_platform.indexing.documents import amount, epoch, is_public, versioned_listing
+from tt_platform.indexing.documents import amount, epoch, indexed_text, is_public, versioned_listing
 
 
 def demand_document(demand: Demand) -> Listing:
-    text = "\n".join(p for p in (demand.summary, demand.problem, demand.current_situation,
-                                 demand.target_indicators) if p)
+    text = indexed_text(demand.summary, demand.problem, demand.current_situation, demand.target_indicators)
     return versioned_listing(
         doc_id=f"{DEMAND}:{demand.id}", kind=DEMAND, title=demand.title, text=text,
         keywords=tuple(demand.keyword_list), field_code=demand.field_code, region_code=demand.region_code,

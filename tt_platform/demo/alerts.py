@@ -16,8 +16,9 @@ from tt_platform.database import db, utcnow
 from tt_platform.demands.models import Demand
 from tt_platform.listings.models import ListingStatus
 
-#: how far back the demo subscriptions were "last checked"
-CHECKED_DAYS_AGO = 60
+#: how far back the demo subscriptions were "last checked": a third of the demo results were published
+#: since, so a follow's top 20 matches include new ones whatever the ranking (lexical only, in the tests)
+CHECKED_DAYS_AGO = 120
 
 
 def load_alerts(users: dict[str, User]) -> int:

@@ -21,6 +21,17 @@ def is_public(listing) -> bool:
     return status in PUBLIC_STATES and status is not ListingStatus.EXPIRED
 
 
+def indexed_text(summary: str | None, *parts: str | None) -> str:
+    """A listing's searchable text: its summary, then its other texts. A summary that only repeats
+    the opening of the first (an imported result's summary is its abstract's first sentences) is left
+    out: indexed twice, those words would count double, and the analysis would do the work twice."""
+    body = [part for part in parts if part]
+    opening = (summary or "").strip().removesuffix("…").rstrip()
+    if opening and not (body and body[0].lstrip().startswith(opening)):
+        body.insert(0, summary)
+    return "\n".join(body)
+
+
 def versioned_listing(**values) -> Listing:
     """A listing stamped with a hash of its content: reconcile compares these with the index."""
     # repr of the field values in a fixed order: deterministic, and several times cheaper than a

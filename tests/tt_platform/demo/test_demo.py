@@ -20,6 +20,18 @@ def test_demo_load_and_remove(app, db, login, index):
     assert counts["results"] == expected_results == 1469
     assert counts["demands"] >= 60
 
+    # the shipped vectors cover every demo listing's passage: a fresh `make run` embeds nothing
+    import numpy as np
+
+    from search.embeddings import passage_text, text_hash
+    from tt_platform.indexing.engine import SHIPPED_VECTORS
+    from tt_platform.indexing.sync import all_documents
+
+    with np.load(SHIPPED_VECTORS / "vectors-multilingual-e5-small-q4.npz") as shipped:
+        keys = set(shipped["keys"])
+    missing = [doc.doc_id for _name, doc in all_documents() if text_hash(passage_text(doc)) not in keys]
+    assert missing == []
+
     # every kind of organisation and every role is present
     kinds = set(db.session.scalars(sa.select(Organisation.kind).distinct()))
     assert kinds == set(OrgKind)
