@@ -16,26 +16,28 @@ from tt_platform.database import db, utcnow
 from tt_platform.demands.models import Demand
 from tt_platform.listings.models import ListingStatus
 
-#: how far back the demo subscriptions were "last checked": a third of the demo results were published
-#: since, so a follow's top 20 matches include new ones whatever the ranking (lexical only, in the tests)
-CHECKED_DAYS_AGO = 120
+#: How far back each demo subscription was "last checked", by what it notifies: a third of the demo's
+#: results (published over a year) and half of its demands (over four months) are newer, so a
+#: follow's top 20 matches hold some new ones whatever the ranking, and not all of them.
+CHECKED_DAYS_AGO = {"achievement": 120, "demand": 60}
 
 
 def load_alerts(users: dict[str, User]) -> int:
-    since = utcnow() - dt.timedelta(days=CHECKED_DAYS_AGO)
+    now = utcnow()
     subscriptions = []
     enterprise, university = users["enterprise@demo.example.cn"], users["university@demo.example.cn"]
-    for user, model in ((enterprise, Demand), (university, Achievement)):
+    for user, model, notified in ((enterprise, Demand, "achievement"), (university, Achievement, "demand")):
         own = db.session.scalars(sa.select(model).where(
             model.organisation_id == user.memberships[0].organisation_id, model.status == ListingStatus.PUBLISHED)
             .order_by(model.id).limit(1)).first()
         if own is not None:
-            subscriptions.append(alerts.follow(user, own))
+            subscriptions.append((alerts.follow(user, own), notified))
     subscriptions += [
-        alerts.save_search(enterprise, "achievement", MultiDict({"q": "电池"}), name="电池相关的新成果"),
-        alerts.save_search(university, "demand", MultiDict({"q": "检测"}), name="检测类技术需求"),
+        (alerts.save_search(enterprise, "achievement", MultiDict({"q": "电池"}), name="电池相关的新成果"),
+         "achievement"),
+        (alerts.save_search(university, "demand", MultiDict({"q": "检测"}), name="检测类技术需求"), "demand"),
     ]
-    for subscription in subscriptions:
-        subscription.created_at = subscription.checked_at = since
+    for subscription, notified in subscriptions:
+        subscription.created_at = subscription.checked_at = now - dt.timedelta(days=CHECKED_DAYS_AGO[notified])
     db.session.flush()
     return len(subscriptions)
