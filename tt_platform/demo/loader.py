@@ -257,6 +257,15 @@ def _demand_rows() -> list[dict[str, str]]:
         return list(csv.DictReader(fh, delimiter="\t"))
 
 
+_CLAUSE_END = re.compile(r"[，。；;]")
+
+
+def demand_summary(problem: str, targets: str) -> str:
+    """One line for the list pages: the problem's first clause, then the first target."""
+    clauses = (_CLAUSE_END.split(part.strip(), maxsplit=1)[0] for part in (problem, targets))
+    return "，".join(clause for clause in clauses if clause) + "。"
+
+
 def _demand_from_row(i: int, row: dict[str, str], orgs, operator, today) -> Demand:
     rng = _rng("demand", row["title"])
     org = orgs[FIELD_ENTERPRISE[row["field"]]]
@@ -264,7 +273,7 @@ def _demand_from_row(i: int, row: dict[str, str], orgs, operator, today) -> Dema
     section, _sep, division = row["industry"].partition(":")
     bounty = Decimal(row["bounty"]) if row["bounty"] else None
     data = demands.DemandData(
-        title=row["title"], summary=row["problem"].split("，")[0] + "，" + row["targets"].split("，")[0] + "。",
+        title=row["title"], summary=demand_summary(row["problem"], row["targets"]),
         problem=row["problem"], current_situation="", target_indicators=row["targets"],
         field_code=row["field"], region_code=org.region_code, cooperation_modes=row["modes"].split(","),
         valid_until=today + dt.timedelta(days=rng.randint(120, 540)), contact_name=owner.name,

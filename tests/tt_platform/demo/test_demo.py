@@ -158,3 +158,14 @@ def test_summaries_of_the_corpus_are_prefixes_of_their_abstracts():
         summary = loader.summary_of(record["abstract"])
         assert 0 < len(summary) <= 150
         assert record["abstract"].strip().startswith(summary.removesuffix("…"))
+
+
+def test_demand_summaries_read_as_one_sentence():
+    assert loader.demand_summary("主轴热伸长导致零件超差。", "热误差降低70%以上；成本≤5万元") == \
+        "主轴热伸长导致零件超差，热误差降低70%以上。"
+    import re
+
+    summaries = [loader.demand_summary(row["problem"], row["targets"]) for row in loader._demand_rows()]
+    assert len(summaries) == 66
+    assert all(s.endswith("。") and not re.search(r"[，。；][，。；]", s) for s in summaries), \
+        [s for s in summaries if re.search(r"[，。；][，。；]", s)]
