@@ -108,7 +108,9 @@ def _new_listings(sub: Subscription) -> list:
         followed = db.session.get(model, sub.listing_id) if model else None
         if followed is None or not listings.can_view(sub.user, followed):
             return []
-        found = [row.listing for row in matching.matches_for(followed, limit=20)]
+        # a match counts when it shares technical terms with the followed listing (the funnel's rule):
+        # the top 20 of a listing with no real counterpart yet are only the least unrelated
+        found = [row.listing for row in matching.matches_for(followed, limit=20) if row.match.shared_terms]
     else:
         params = browse.parse(MultiDict(sub.query or {}))
         params.sort, params.page = "newest", 1

@@ -30,7 +30,14 @@ def test_follow_then_new_match_is_notified_once(app, login, db, index, outbox_ma
                            published_at=utcnow() - dt.timedelta(days=3))
     fresh = make_achievement(make_org(OrgKind.UNIVERSITY), title="叶片覆冰在线监测新方法", keywords="覆冰,叶片",
                              published_at=utcnow() + dt.timedelta(seconds=1))
+    # among the matches only through a bigram (电叶), sharing no term: not worth an alert
+    unrelated = make_achievement(make_org(OrgKind.UNIVERSITY), title="水力发电叶轮铸造工艺", keywords="叶轮",
+                                 summary="砂型铸造", description="水轮机转轮的砂型铸造",
+                                 published_at=utcnow() + dt.timedelta(seconds=1))
     sync.rebuild()
+    from tt_platform.matching.services import matches_for
+
+    assert unrelated.id in [row.listing.id for row in matches_for(demand, limit=20)]
     app.config["MAIL_BACKEND"] = "memory"
     report = services.run(now=utcnow() + dt.timedelta(seconds=2))
     notes = notifications(db, enterprise)
