@@ -152,6 +152,11 @@ def bigrams(text: str, *, normalised: bool = False) -> list[str]:
     return out
 
 
+def single_characters(text: str) -> list[str]:
+    """The CJK characters of a text too short for a word or a bigram (锂), stop words (的) left out."""
+    return [char for char in dict.fromkeys(normalise(text)) if _CJK.match(char) and char not in stopwords()]
+
+
 #: Words with which a technology demand states its ask (what would solve it), as opposed to its
 #: background (who suffers where): 希望引进…, 寻求…, 需要…, 要求…, 目标…. Generic wording of 需求
 #: forms, not of any particular demand; a bare 拟 would also match 模拟, so only 拟+verb counts.

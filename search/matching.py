@@ -114,6 +114,8 @@ def keyword_part(word: str, synonyms: SynonymTable | None = None) -> TextQuery:
         Concept(words=(token, *sorted(synonyms.related(token) if synonyms else ())),
                 bigrams=tuple(dict.fromkeys(analysis.bigrams(token, normalised=True))))
         for token in dict.fromkeys(analysis.tokens(word)))
+    if not concepts and not tq.bigrams:  # a single character: 锂, 氢, 硅 are real searches
+        concepts = tuple(Concept(char=char) for char in analysis.single_characters(word))
     return TextQuery(tq.words, tq.bigrams, concepts)
 
 

@@ -21,10 +21,12 @@ class SearchHit:
 @dataclass(frozen=True, slots=True)
 class Concept:
     """One word of a search box: a listing has it when it contains any of `words` (the word and its
-    related terms) or all of `bigrams` (the word's own characters, for text segmented otherwise)."""
+    related terms) or all of `bigrams` (the word's own characters, for text segmented otherwise). A
+    single character (锂, 氢) is neither a word nor a bigram: `char` is found in any bigram holding it."""
 
-    words: tuple[str, ...]
-    bigrams: tuple[str, ...]
+    words: tuple[str, ...] = ()
+    bigrams: tuple[str, ...] = ()
+    char: str = ""
 
 
 @dataclass(frozen=True, slots=True)

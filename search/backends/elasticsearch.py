@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from search import analysis
 from search.backends.base import BackendUnavailable, Concept, ResultPage, SearchHit, TextQuery
-from search.backends.embedded import listing_from_json, region_prefixes
+from search.backends.embedded import listing_from_json, region_prefixes, single_character_pattern
 from search.documents import Filters, Listing, listing_dict
 
 #: (field, boost) per channel: the same weights the embedded engine gets by repeating title and
@@ -150,6 +150,10 @@ def concept_clause(concept: Concept) -> dict:
     if concept.bigrams:
         options += [{"match": {field: {"query": " ".join(concept.bigrams), "operator": "and"}}}
                     for field, _boost in CHANNEL_FIELDS["bigrams"]]
+    if concept.char:  # in a bigram, or alone (cjk_bigram keeps a character with no neighbour)
+        options += [clause for field, _boost in CHANNEL_FIELDS["bigrams"] for clause in (
+            {"regexp": {field: {"value": single_character_pattern(concept.char)}}},
+            {"term": {field: {"value": concept.char}}})]
     return {"bool": {"should": options, "minimum_should_match": 1}}
 
 
@@ -178,13 +182,14 @@ def page_body(parts: Sequence[TextQuery] | None, filters: Filters, *, offset: in
     must = []
     for part in parts or ():
         should = text_clauses(part.words, "words") + text_clauses(part.bigrams, "bigrams")
-        if should:
-            # the concepts decide which listings match (as filters: no score); the words and bigrams rank
-            required = [concept_clause(c) for c in part.concepts]
-            if part.any_concept and required:
-                required = [{"bool": {"should": required, "minimum_should_match": 1}}]
-            must.append({"bool": {"filter": required, "should": should}} if required else
-                        {"bool": {"should": should, "minimum_should_match": 1}})
+        # the concepts decide which listings match (as filters: no score); the words and bigrams rank
+        required = [concept_clause(c) for c in part.concepts]
+        if part.any_concept and required:
+            required = [{"bool": {"should": required, "minimum_should_match": 1}}]
+        if required:
+            must.append({"bool": {"filter": required, "should": should}})
+        elif should:
+            must.append({"bool": {"should": should, "minimum_should_match": 1}})
     body: dict = {"from": offset, "size": limit, "_source": False, "track_total_hits": True,
                   "query": {"bool": {"must": must or [{"match_all": {}}], "filter": flt, "must_not": must_not}}}
     if sort == "relevance" and not must:

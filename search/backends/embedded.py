@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterable, Sequence
@@ -67,6 +68,12 @@ def _schema() -> tantivy.Schema:
     sb.add_float_field("published", indexed=True, fast=True)
     sb.add_bytes_field("doc", stored=True, indexed=False)
     return sb.build()
+
+
+def single_character_pattern(char: str) -> str:
+    """The bigrams that hold a character: 锂 → 锂. or .锂 (a term-dictionary regex, whole terms)."""
+    char = re.escape(char)
+    return f"{char}.|.{char}"
 
 
 def region_prefixes(code: str | None) -> list[str]:
@@ -438,6 +445,9 @@ class EmbeddedBackend:
             options += [(should, q.boolean_query([(tantivy.Occur.Must, q.term_query(s, field_name, gram))
                                                   for gram in concept.bigrams]))
                         for field_name, _boost in CHANNEL_FIELDS["bigrams"]]
+        if concept.char:
+            options += [(should, q.regex_query(s, field_name, single_character_pattern(concept.char)))
+                        for field_name, _boost in CHANNEL_FIELDS["bigrams"]]
         return q.boolean_query(options)
 
     def lexical(self, query: TextQuery, filters: Filters, k: int, *, channel: str = "words") -> list[SearchHit]:
@@ -500,7 +510,7 @@ class EmbeddedBackend:
     def search_page(self, query: Sequence[TextQuery] | None, filters: Filters, *, offset: int, limit: int,
                     sort: str, facets: Sequence[str] = ()) -> ResultPage:
         """A page for the search pages: every part of `query` must match (one part per word the user
-        typed; within a part its words or bigrams may); relevance or a field order; facet counts."""
+        typed: all its concepts, or one with `any_concept`); relevance or a field order; facet counts."""
         q = tantivy.Query
         clauses = self._filter_clauses(filters)
         text_query = None
@@ -508,15 +518,16 @@ class EmbeddedBackend:
         for part in query or ():
             alternatives = [tq for tq in (self._text_query(part.words, "words"),
                                           self._text_query(part.bigrams, "bigrams")) if tq is not None]
+            # the concepts decide which listings match (scoring nothing); the words and bigrams rank
+            concepts = [self._concept_query(c) for c in part.concepts]
+            if part.any_concept and concepts:
+                concepts = [q.boolean_query([(tantivy.Occur.Should, c) for c in concepts])]
+            part_clauses = [(tantivy.Occur.Must, q.const_score_query(c, 0.0)) for c in concepts]
             if alternatives:
                 ranking = q.boolean_query([(tantivy.Occur.Should, a) for a in alternatives])
-                # the concepts decide which listings match (scoring nothing); the words and bigrams rank
-                concepts = [self._concept_query(c) for c in part.concepts]
-                if part.any_concept and concepts:
-                    concepts = [q.boolean_query([(tantivy.Occur.Should, c) for c in concepts])]
-                required = [(tantivy.Occur.Must, q.const_score_query(c, 0.0)) for c in concepts]
-                musts.append((tantivy.Occur.Must, q.boolean_query(
-                    [*required, (tantivy.Occur.Should if required else tantivy.Occur.Must, ranking)])))
+                part_clauses.append((tantivy.Occur.Should if part_clauses else tantivy.Occur.Must, ranking))
+            if part_clauses:
+                musts.append((tantivy.Occur.Must, q.boolean_query(part_clauses)))
         if musts:
             text_query = q.boolean_query(musts)
         base = q.boolean_query(([(tantivy.Occur.Must, text_query)] if text_query else

@@ -174,6 +174,9 @@ def test_a_search_box_word_needs_every_concept_it_holds(backend):
     # a related term stands for its word (锂电池 → 锂离子电池); all of a word's bigrams stand for it too
     assert ids(page("锂电池热管理").hits) == ["achievement:2"]
     assert ids(page("管理系统").hits) == ["achievement:2"]
+    # a single character is a search of its own (锂, 氢), found inside the bigrams that hold it
+    assert ids(page("锂").hits) == ["achievement:2"]
+    assert ids(page("锂", "叶片").hits) == []
     # every part of the box counts, each on its own
     assert ids(page("叶片", "光纤监测").hits) == ["achievement:1"]
     assert page("叶片", "电池").total == 0

@@ -70,7 +70,7 @@ def exercise(backend):
                                facets=("field_code", "region_p"))
     backend.search_page([], Filters(kind="demand"), offset=20, limit=20, sort="relevance", facets=("status",))
     # a search box's parts, each with the concepts a listing must have
-    parts = [keyword_part("PLC控制系统", default_synonyms()), keyword_part("结冰")]
+    parts = [keyword_part("PLC控制系统", default_synonyms()), keyword_part("结冰"), keyword_part("锂")]
     backend.search_page(parts, Filters(kind="achievement"), offset=0, limit=20, sort="relevance", facets=())
     backend.search_page([relaxed(parts)], Filters(kind="achievement"), offset=0, limit=20, sort="relevance",
                         facets=())
@@ -124,9 +124,10 @@ def test_every_request_body_is_valid_against_the_spec(spec, dims):
                        "/{index}/_settings"}
     concept_bodies = [b for m, t, b in es_support.RecordingNode.requests
                       if isinstance(b, dict) and '"operator": "and"' in json.dumps(b)]
-    assert len(concept_bodies) == 2 and len(concept_bodies[0]["query"]["bool"]["must"]) == 2
+    assert len(concept_bodies) == 2 and len(concept_bodies[0]["query"]["bool"]["must"]) == 3
     one_of = concept_bodies[1]["query"]["bool"]["must"][0]["bool"]["filter"]
-    assert len(one_of) == 1 and len(one_of[0]["bool"]["should"]) == 3  # plc, 控制系统, 结冰
+    assert len(one_of) == 1 and len(one_of[0]["bool"]["should"]) == 4  # plc, 控制系统, 结冰, 锂
+    assert '"regexp"' in json.dumps(concept_bodies[0])
     knn_bodies = [b for m, t, b in es_support.RecordingNode.requests if b and isinstance(b, dict) and "knn" in b]
     assert bool(knn_bodies) == bool(dims)
     if dims:

@@ -90,6 +90,8 @@ class EnginePage:
 
 
 FACETS = ("field_code", "org_kind", "mode", "status", "region_p")
+#: Words of a search box that count; the page names the others.
+MAX_WORDS = 8
 
 
 def search_page(kind: str, params, per_page: int, *, relax: bool = True):
@@ -109,22 +111,30 @@ def search_page(kind: str, params, per_page: int, *, relax: bool = True):
     parts = []
     terms: list[str] = []
     synonyms = _synonyms()
-    for word in params.q.split()[:8]:
+    words = params.q.split()
+    ignored = []  # too short or too common to search for: said on the page, never dropped silently
+    for word in words[:MAX_WORDS]:
         tq = keyword_part(word, synonyms)
-        if tq.words or tq.bigrams:
+        if tq.words or tq.bigrams or tq.concepts:
             parts.append(tq)
-            terms.extend(tq.words or [word])
+            terms.extend(tq.words or [c.char for c in tq.concepts if c.char] or [word])
+        else:
+            ignored.append(word)
+    ignored += words[MAX_WORDS:]
+    # single characters (锂) only filter: with nothing to rank by, the newest come first
+    sort = "newest" if params.sort == "relevance" and not any(p.words or p.bigrams for p in parts) else params.sort
     offset = (params.page - 1) * per_page
-    result = backend.search_page(parts, filters, offset=offset, limit=per_page, sort=params.sort, facets=FACETS)
+    result = backend.search_page(parts, filters, offset=offset, limit=per_page, sort=sort, facets=FACETS)
     partial = relax and result.total == 0 and any(part.concepts for part in parts)
     if partial:
-        result = backend.search_page([relaxed(parts)], filters, offset=offset, limit=per_page, sort=params.sort,
+        result = backend.search_page([relaxed(parts)], filters, offset=offset, limit=per_page, sort=sort,
                                      facets=FACETS)
     rows = _rows(kind, [h.doc_id for h in result.hits])
     items = [rows[h.doc_id] for h in result.hits if h.doc_id in rows]
     facets = dict(result.facets)
     facets["province"] = {k + "0000": v for k, v in facets.pop("region_p", {}).items() if len(k) == 2}
     facets["partial"] = partial and result.total > 0
+    facets["ignored"] = ignored
     if result.total == 0 and params.q:  # "did you mean": related and longer domain terms
         facets["suggestions"] = analysis.suggestions(params.q, synonyms)
     return EnginePage(items, result.total, params.page, per_page), facets, terms

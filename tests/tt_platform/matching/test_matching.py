@@ -70,6 +70,15 @@ def test_search_box_words_must_all_match_else_the_page_says_it_relaxed(client, d
     assert ice_link in html and battery_link in html
     assert "partial-match" in html and "没有同时包含全部搜索词的结果" in html
 
+    # a single character is searched for; a word too short or common to search for is named, as are
+    # the words after the eighth
+    html = client.get("/results/", query_string={"q": "a 锂"}).get_data(as_text=True)
+    assert battery_link in html and ice_link not in html
+    assert "ignored-words" in html and "未参与搜索" in html and "：a<" in html
+    many = " ".join(["锂电池"] * 8 + ["热管理", "叶片"])
+    html = client.get("/results/", query_string={"q": many}).get_data(as_text=True)
+    assert battery_link in html and "热管理、叶片" in html
+
     # nothing at all: no notice, the suggestions instead
     html = client.get("/results/", query_string={"q": "量子点"}).get_data(as_text=True)
     assert "partial-match" not in html and ice_link not in html
