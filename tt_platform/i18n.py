@@ -77,13 +77,17 @@ def wan_number(amount) -> str:
     return f"{Decimal(amount):,.2f}" if amount is not None else ""
 
 
+def _terms_pattern(terms) -> re.Pattern | None:
+    wanted = sorted({t for t in terms or () if t and t.strip()}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(t) for t in wanted), re.IGNORECASE) if wanted else None
+
+
 def highlight(text: str, terms) -> Markup:
     """`text` escaped, with each occurrence of the terms wrapped in <mark> (longest terms first)."""
     text = text or ""
-    wanted = sorted({t for t in terms or () if t and (len(t) >= 2 or t.isascii())}, key=len, reverse=True)
-    if not wanted:
+    pattern = _terms_pattern(terms)
+    if pattern is None:
         return escape(text)
-    pattern = re.compile("|".join(re.escape(t) for t in wanted), re.IGNORECASE)
     out, last = [], 0
     for found in pattern.finditer(text):
         out.append(escape(text[last:found.start()]))
@@ -91,6 +95,22 @@ def highlight(text: str, terms) -> Markup:
         last = found.end()
     out.append(escape(text[last:]))
     return Markup("").join(out)
+
+
+def excerpt(terms, summary: str | None, *texts: str | None, width: int = 160) -> str:
+    """What a search result shows: its summary, unless the searched terms occur only further in its
+    texts; then the stretch of text where they first do ("…" marks what is left out)."""
+    summary = (summary or "").strip()
+    pattern = _terms_pattern(terms)
+    if pattern is None or pattern.search(summary):
+        return summary if len(summary) <= width else summary[:width - 1] + "…"
+    for text in texts:
+        found = pattern.search(text or "")
+        if found:
+            start = max(0, found.start() - width // 4)
+            end = start + width
+            return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+    return summary if len(summary) <= width else summary[:width - 1] + "…"
 
 
 def init_app(app) -> None:
@@ -125,6 +145,7 @@ def init_app(app) -> None:
         contract_subtype_label=taxonomy.subtype_short,
         payment_label=_payment_label,
         stage_label=_stage_label,
+        excerpt=excerpt,
     )
 
     @app.context_processor

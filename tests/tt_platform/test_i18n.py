@@ -48,3 +48,26 @@ def test_compiled_catalogue_is_current():
         compiled = {m.id: m.string for m in read_mo(fh) if m.id}
     source = {m.id: m.string for m in _po() if m.id and m.string}
     assert compiled == source
+
+
+def test_highlight_marks_every_term_single_characters_included_and_escapes():
+    from tt_platform.i18n import highlight
+
+    assert str(highlight("锂离子电池<b>", ["锂", "电池"])) == "<mark>锂</mark>离子<mark>电池</mark>&lt;b&gt;"
+    assert str(highlight("a<b", [])) == "a&lt;b"
+
+
+def test_a_result_shows_where_the_searched_words_are():
+    from tt_platform.i18n import excerpt
+
+    summary = "以氧化石墨为前驱体获得功能化石墨烯片。"
+    body = summary + "中间的说明文字。" * 30 + "最后提到了导热膜的量产工艺，以及后续的应用前景。" + "结尾。" * 60
+    # the summary when it holds a searched word, or when nothing was searched
+    assert excerpt(["石墨烯"], summary, body) == summary
+    assert excerpt([], summary, body) == summary
+    # else the stretch of text where one first occurs, cut marks shown
+    shown = excerpt(["导热膜"], summary, body)
+    assert "导热膜的量产工艺" in shown and shown.startswith("…") and shown.endswith("…")
+    assert len(shown) <= 162
+    # a word found nowhere: the summary, as before
+    assert excerpt(["量子点"], summary, body) == summary

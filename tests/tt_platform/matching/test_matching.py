@@ -79,6 +79,10 @@ def test_search_box_words_must_all_match_else_the_page_says_it_relaxed(client, d
     html = client.get("/results/", query_string={"q": many}).get_data(as_text=True)
     assert battery_link in html and "热管理、叶片" in html
 
+    # a word found past the summary: the result shows the text around it, highlighted
+    html = client.get("/results/", query_string={"q": "光纤光栅"}).get_data(as_text=True)
+    assert ice_link in html and "基于<mark>光纤光栅</mark>的叶片结冰厚度在线监测" in html
+
     # nothing at all: no notice, the suggestions instead
     html = client.get("/results/", query_string={"q": "量子点"}).get_data(as_text=True)
     assert "partial-match" not in html and ice_link not in html
