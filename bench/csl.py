@@ -26,7 +26,7 @@ def csl_listings(path: Path = CSL) -> list[Listing]:
 
 def dev_queries(path: Path) -> list[tuple[str, MatchQuery]]:
     """The dev demands read exactly as `flask match run` and the API read them."""
-    from tt_platform.matching.api import match_query_from_json
+    from tt_platform.api.match import match_query_from_json
 
     with open(path, encoding="utf-8") as fh:
         demands = [json.loads(line) for line in fh if line.strip()]

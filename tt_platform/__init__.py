@@ -34,19 +34,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tt_platform.accounts.views import bp as accounts_bp
     from tt_platform.achievements.views import bp as achievements_bp
     from tt_platform.alerts.views import bp as alerts_bp
+    from tt_platform.api.match import bp as api_match_bp
     from tt_platform.api.token_views import bp as api_tokens_bp
     from tt_platform.api.views import bp as api_bp
     from tt_platform.auth.views import bp as auth_bp
-    from tt_platform.cases.views import bp as cases_bp
+    from tt_platform.brokerage.views import bp as cases_bp
     from tt_platform.contracts.views import bp as contracts_bp
-    from tt_platform.demands.lists_views import bp as demand_lists_bp
+    from tt_platform.demand_lists.views import bp as demand_lists_bp
     from tt_platform.demands.views import bp as demands_bp
     from tt_platform.main.views import bp as main_bp
     from tt_platform.matching import models as _matching_models  # noqa: F401 - registers the table
-    from tt_platform.matching.api import bp as api_match_bp
     from tt_platform.matching.views import bp as matching_bp
+    from tt_platform.moderation.views import bp as review_bp
     from tt_platform.orgs.views import bp as orgs_bp
-    from tt_platform.review.views import bp as review_bp
     from tt_platform.roadshows.views import bp as roadshows_bp
     from tt_platform.stats.views import bp as stats_bp
 

@@ -278,7 +278,7 @@ def match_run(queries_path, out_path, depth):
     """Rank results for each demand of a queries file; write {"query_id", "ranking"} lines (external ids)."""
     import json
 
-    from tt_platform.matching import api as match_api
+    from tt_platform.api import match as match_api
     from tt_platform.matching import services
 
     n = 0

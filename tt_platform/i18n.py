@@ -56,7 +56,7 @@ def _payment_label(code: str) -> str:
 
 
 def _stage_label(value: str) -> str:
-    from tt_platform.cases.models import Stage
+    from tt_platform.brokerage.models import Stage
 
     return Stage(value).label if value in Stage.__members__.values() else value
 

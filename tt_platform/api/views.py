@@ -16,8 +16,8 @@ from flask_login import current_user
 
 from tt_platform import money, taxonomy
 from tt_platform.achievements.models import Achievement
-from tt_platform.cases import services as cases
-from tt_platform.cases.models import Case, Stage
+from tt_platform.brokerage import services as cases
+from tt_platform.brokerage.models import Case, Stage
 from tt_platform.contracts import services as contracts
 from tt_platform.contracts.models import Contract, ContractStatus
 from tt_platform.database import china_today, db

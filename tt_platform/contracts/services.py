@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from tt_platform import taxonomy
 from tt_platform.accounts.models import Organisation, User
 from tt_platform.audit import models as audit
-from tt_platform.cases.services import broker_membership
+from tt_platform.brokerage.services import broker_membership
 from tt_platform.contracts.models import (
     PAYMENT_MODES,
     REFUSAL_REASONS,

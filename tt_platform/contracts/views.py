@@ -57,7 +57,7 @@ def _linked_listing(model, raw_id) -> int | None:
 
 def _linked_case(raw_id):
     """The case a contract comes from (and its roadshow), kept only when the user may see the case."""
-    from tt_platform.cases import services as cases
+    from tt_platform.brokerage import services as cases
 
     case = cases.get_visible(_int_or_none(raw_id) or 0, current_user)
     return (case.id, case.roadshow_id) if case is not None else (None, None)
@@ -102,7 +102,7 @@ def _fill(form: ContractForm, contract: Contract) -> None:
 
 def _prefill_from_listings(form: ContractForm) -> None:
     """"Record a deal" from a match or a case: the demand's enterprise buys, the result's owner sells."""
-    from tt_platform.cases import services as cases
+    from tt_platform.brokerage import services as cases
 
     demand_id = _int_or_none(request.args.get("demand"))
     result_id = _int_or_none(request.args.get("achievement"))
@@ -207,8 +207,8 @@ def detail(contract_id: int):
 def _linked_work(contract: Contract) -> dict:
     """The case and roadshow the deal came from, when the viewer may see them (a party of the contract
     is not necessarily a participant of the broker's case)."""
-    from tt_platform.cases import services as cases
-    from tt_platform.cases.models import Case
+    from tt_platform.brokerage import services as cases
+    from tt_platform.brokerage.models import Case
     from tt_platform.roadshows import services as roadshows
     from tt_platform.roadshows.models import Roadshow
 

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from tt_platform.accounts.models import Organisation, User
 from tt_platform.achievements.models import Achievement
-from tt_platform.cases import services as cases
-from tt_platform.cases.models import PIPELINE, Stage
+from tt_platform.brokerage import services as cases
+from tt_platform.brokerage.models import PIPELINE, Stage
 from tt_platform.database import CHINA, db
 from tt_platform.demands.models import Demand
 from tt_platform.listings.models import ListingStatus

@@ -26,6 +26,7 @@ from tt_platform.achievements import services as achievements
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit.models import AuditEntry
 from tt_platform.database import china_today, db
+from tt_platform.demand_lists import services as demand_lists
 from tt_platform.demands import services as demands
 from tt_platform.demands.models import Demand
 from tt_platform.indexing import outbox
@@ -152,7 +153,7 @@ def load(echo: Callable[[str], None] = print) -> dict[str, int]:
     for i, row in enumerate(demand_rows):
         created_demands.append(_demand_from_row(i, row, orgs, operator, today))
 
-    demand_list = demands.save_demand_list(operator, demands.DemandListData(
+    demand_list = demand_lists.save_demand_list(operator, demand_lists.DemandListData(
         name="示范高新区2026年第一批企业技术需求清单", source="示范高新技术产业开发区管委会", region_code="330100",
         issued_on=today - dt.timedelta(days=30), deadline=today + dt.timedelta(days=150), is_published=True,
         description="面向园区重点企业征集的技术需求，欢迎高校院所和技术转移机构对接（演示数据）。",
@@ -160,7 +161,7 @@ def load(echo: Callable[[str], None] = print) -> dict[str, int]:
     demand_list.is_demo = True
     for demand in created_demands:
         if demand.status is ListingStatus.PUBLISHED and len(demand_list.demands) < 18:
-            demands.add_to_list(operator, demand_list, demand)
+            demand_lists.add_to_list(operator, demand_list, demand)
 
     db.session.flush()
     from tt_platform.demo.alerts import load_alerts
@@ -340,7 +341,7 @@ def _remove_contracts(org_ids: set[int]) -> None:
 
 def _remove_brokerage(org_ids: set[int]) -> None:
     """Cases and roadshows of demo agencies or with demo participants, and demo users' tokens."""
-    from tt_platform.cases.models import Case, Participant
+    from tt_platform.brokerage.models import Case, Participant
     from tt_platform.roadshows.models import Registration, Roadshow
 
     demo_user_ids = sa.select(Membership.user_id).where(Membership.organisation_id.in_(org_ids))

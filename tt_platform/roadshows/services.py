@@ -13,8 +13,8 @@ from tt_platform import taxonomy
 from tt_platform.accounts.models import Organisation, OrgKind, Role, User, Verification
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
-from tt_platform.cases import services as cases
-from tt_platform.cases.models import Case
+from tt_platform.brokerage import services as cases
+from tt_platform.brokerage.models import Case
 from tt_platform.contracts.models import Contract, ContractStatus
 from tt_platform.database import db, utcnow
 from tt_platform.demands.models import Demand

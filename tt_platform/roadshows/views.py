@@ -244,5 +244,5 @@ def intention_case(roadshow_id: int, intention_id: int):
         return redirect(url_for("roadshows.detail", roadshow_id=roadshow.id))
     db.session.commit()
     flash(_("Case opened."), "success")
-    return redirect(url_for("cases.detail", case_id=case.id))
+    return redirect(url_for("brokerage.detail", case_id=case.id))
 

@@ -228,7 +228,7 @@ def funnel(f: StatsFilter) -> list[FunnelStep]:
     demand_ids = sa.select(Demand.id).where(*conds)
     steps = [("published", _l("Demands published"), db.session.scalar(
         sa.select(sa.func.count()).select_from(demand_ids.subquery())))]
-    from tt_platform.cases.models import case_demand
+    from tt_platform.brokerage.models import case_demand
     from tt_platform.matching.models import MatchSummary
 
     steps.append(("matched", _l("Demands with matching research results"), db.session.scalar(

@@ -103,7 +103,7 @@ def test_registry_is_for_registrars_only(world, login):
 
 def test_contract_links_its_case_for_those_who_may_see_the_case(world, login):
     from tests.factories import make_achievement, make_demand
-    from tt_platform.cases import services as cases
+    from tt_platform.brokerage import services as cases
 
     case = cases.open_case(world["broker"], "隔膜涂覆对接", [make_demand(world["buyer"])],
                            [make_achievement(world["seller"])])

@@ -59,7 +59,7 @@ def test_demo_load_and_remove(app, db, login, index):
 
     assert counts["contracts"] == 160
     assert counts["cases"] >= 10 and counts["roadshows"] == 2
-    from tt_platform.cases.models import Case
+    from tt_platform.brokerage.models import Case
     from tt_platform.roadshows.models import Roadshow
 
     assert scalar(sa.select(sa.func.count()).where(Case.broker_id.is_(None))) == 1  # a request in the inbox

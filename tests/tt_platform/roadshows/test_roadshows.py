@@ -9,7 +9,7 @@ import pytest
 
 from tests.factories import make_achievement, make_broker, make_demand, make_operator, make_org, make_user
 from tt_platform.accounts.models import OrgKind
-from tt_platform.cases.models import Case
+from tt_platform.brokerage.models import Case
 from tt_platform.database import db
 from tt_platform.indexing import sync
 from tt_platform.roadshows import services

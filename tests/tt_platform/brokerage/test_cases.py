@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from tests.factories import make_achievement, make_broker, make_demand, make_org, make_user
 from tt_platform.accounts.models import OrgKind
 from tt_platform.audit.models import trail
-from tt_platform.cases import services
-from tt_platform.cases.models import Case, Stage
+from tt_platform.brokerage import services
+from tt_platform.brokerage.models import Case, Stage
 from tt_platform.database import db
 from tt_platform.security import NotAllowed
 

@@ -9,7 +9,7 @@ from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from tt_platform.database import db
-from tt_platform.demands import services
+from tt_platform.demand_lists import services
 from tt_platform.demands.models import Demand, DemandList
 from tt_platform.forms import BaseForm, RegionField, length, required
 from tt_platform.listings import services as listings

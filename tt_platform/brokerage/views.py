@@ -13,8 +13,8 @@ from tt_platform.accounts.models import Organisation, Verification
 from tt_platform.achievements.models import Achievement
 from tt_platform.alerts.models import Notification
 from tt_platform.audit import models as audit
-from tt_platform.cases import services
-from tt_platform.cases.models import PIPELINE, SOURCES, TERMINATION_REASONS, Case, Document, Stage, Task
+from tt_platform.brokerage import services
+from tt_platform.brokerage.models import PIPELINE, SOURCES, TERMINATION_REASONS, Case, Document, Stage, Task
 from tt_platform.contracts.models import Contract
 from tt_platform.database import china_today, db
 from tt_platform.demands.models import Demand
@@ -22,7 +22,7 @@ from tt_platform.indexing import registry
 from tt_platform.listings import services as listings
 from tt_platform.security import LOGIN, NotAllowed, permission
 
-bp = Blueprint("cases", __name__, url_prefix="/cases")
+bp = Blueprint("brokerage", __name__, url_prefix="/cases")
 
 
 def _visible_or_404(case_id: int) -> Case:
@@ -53,7 +53,7 @@ def index():
     recent_matches = db.session.scalars(sa.select(Notification).where(Notification.user_id == current_user.id)
                                         .order_by(Notification.created_at.desc()).limit(10)).all()
     return render_template(
-        "cases/index.html", board=board, pipeline=[*PIPELINE, Stage.TERMINATED], inbox=services.inbox(current_user),
+        "brokerage/index.html", board=board, pipeline=[*PIPELINE, Stage.TERMINATED], inbox=services.inbox(current_user),
         overdue=services.overdue_tasks(current_user, china_today()), tasks=services.open_tasks(current_user),
         involved=[c for c in involved if c.broker_id is not None], recent_matches=recent_matches,
         is_broker=services.broker_membership(current_user) is not None, today=china_today())
@@ -65,7 +65,7 @@ def agency():
     boards = services.agency_board(current_user)
     if not boards:
         abort(403)
-    return render_template("cases/agency.html", boards=boards, stages=[*PIPELINE, Stage.TERMINATED])
+    return render_template("brokerage/agency.html", boards=boards, stages=[*PIPELINE, Stage.TERMINATED])
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -86,9 +86,9 @@ def new():
         else:
             db.session.commit()
             flash(_("Case opened."), "success")
-            return redirect(url_for("cases.detail", case_id=case.id))
+            return redirect(url_for("brokerage.detail", case_id=case.id))
     title = demands[0].title if demands else (results[0].title if results else "")
-    return render_template("cases/new.html", demands=demands, results=results, title=title)
+    return render_template("brokerage/new.html", demands=demands, results=results, title=title)
 
 
 @bp.route("/<int:case_id>")
@@ -101,7 +101,7 @@ def detail(case_id: int):
         for m in p.organisation.memberships:
             team.setdefault(m.user_id, m.user)
     return render_template(
-        "cases/detail.html", case=case, trail=audit.trail("case", case.id), contracts=contracts,
+        "brokerage/detail.html", case=case, trail=audit.trail("case", case.id), contracts=contracts,
         can_manage=services.can_manage(current_user, case), can_contribute=services.can_contribute(current_user, case),
         can_claim=case.broker_id is None and services.is_agency_broker(current_user, case),
         stages=[*PIPELINE, Stage.TERMINATED], reasons=TERMINATION_REASONS, sources=SOURCES, team=team.values(),
@@ -123,7 +123,7 @@ def _act(case_id: int, action):
     else:
         db.session.commit()
         flash(message, "success")
-    return redirect(url_for("cases.detail", case_id=case_id))
+    return redirect(url_for("brokerage.detail", case_id=case_id))
 
 
 @bp.route("/<int:case_id>/claim", methods=["POST"])
@@ -243,6 +243,6 @@ def request_broker(entity: str, listing_id: int):
             db.session.commit()
             flash(_("Your request is in %(agency)s's inbox; a broker will contact you.", agency=agency.name),
                   "success")
-            return redirect(url_for("cases.detail", case_id=case.id))
-    return render_template("cases/request.html", listing=listing, entity=entity, agencies=agencies,
+            return redirect(url_for("brokerage.detail", case_id=case.id))
+    return render_template("brokerage/request.html", listing=listing, entity=entity, agencies=agencies,
                            message=request.form.get("message", ""))

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from tt_platform.accounts.models import Organisation, OrgKind, Role, User, Verification
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
-from tt_platform.cases.models import (
+from tt_platform.brokerage.models import (
     PIPELINE,
     TERMINATION_REASONS,
     Case,

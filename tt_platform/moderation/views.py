@@ -14,7 +14,7 @@ from tt_platform.listings import services as listings
 from tt_platform.listings.models import ListingStatus
 from tt_platform.security import OPERATOR, permission
 
-bp = Blueprint("review", __name__, url_prefix="/review")
+bp = Blueprint("moderation", __name__, url_prefix="/review")
 
 
 
@@ -29,7 +29,7 @@ def queue():
     }
     org_count = db.session.scalar(
         sa.select(sa.func.count()).select_from(Organisation).where(Organisation.verification == Verification.PENDING))
-    return render_template("review/queue.html", pending=pending, org_count=org_count)
+    return render_template("moderation/queue.html", pending=pending, org_count=org_count)
 
 
 @bp.route("/<entity>/<int:listing_id>", methods=["POST"])
@@ -49,7 +49,7 @@ def decide(entity: str, listing_id: int):
                 status=listing.status.label), "success")
     return redirect(request.form.get("back") == "detail" and url_for(
         "demands.detail" if entity == "demand" else "achievements.detail", listing_id=listing.id)
-        or url_for("review.queue"))
+        or url_for("moderation.queue"))
 
 
 @bp.route("/organisations")
@@ -63,7 +63,7 @@ def organisations():
                                       Organisation.kind != OrgKind.OPERATOR)
         .order_by(Organisation.created_at).limit(500)
     ).all()
-    return render_template("review/organisations.html", orgs=orgs, state=state)
+    return render_template("moderation/organisations.html", orgs=orgs, state=state)
 
 
 @bp.route("/organisations/<int:org_id>", methods=["POST"])
@@ -80,4 +80,4 @@ def verify_organisation(org_id: int):
     else:
         db.session.commit()
         flash(_("%(org)s: %(state)s.", org=org.name, state=org.verification.label), "success")
-    return redirect(url_for("review.organisations"))
+    return redirect(url_for("moderation.organisations"))

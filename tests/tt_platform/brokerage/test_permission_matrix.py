@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories import make_achievement, make_broker, make_demand, make_operator, make_org, make_user
 from tt_platform.accounts.models import OrgKind
-from tt_platform.cases import services
+from tt_platform.brokerage import services
 
 VIEWERS = ["anonymous", "broker", "agency_admin", "colleague", "demand_side", "supply_side", "other_broker",
            "outsider", "operator"]
