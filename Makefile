@@ -20,9 +20,11 @@ $(VENV)/.installed: setup.cfg constraints.txt
 %.mo: %.po $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
 
+# PORT=5001 make run serves on another port (always on 127.0.0.1).
+PORT ?= 5000
 run: install
 	TT_DEMO=$${TT_DEMO:-1} $(FLASK) bootstrap
-	TT_DEMO=$${TT_DEMO:-1} $(FLASK) run --host 127.0.0.1 --port 5000
+	TT_DEMO=$${TT_DEMO:-1} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Debian packages the tests need (PostgreSQL 15, Chromium, a CJK font); quick when already present.
 system-deps:
@@ -34,7 +36,7 @@ lint: install
 test: install system-deps lint test-sqlite test-postgres
 
 test-sqlite: install
-	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider --cov --cov-report=term
 
 test-postgres: install
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 -p no:cacheprovider -m "not e2e"

@@ -77,6 +77,10 @@ def domain_terms() -> frozenset[str]:
     return frozenset(terms)
 
 
+#: Terms taught since start-up, in order: a fresh analysis process is taught the same (see taught_terms).
+_TAUGHT: list[str] = []
+
+
 def teach(terms) -> None:
     """Add terms to the segmenter's dictionary (e.g. from an edited related-term table)."""
     _load_dictionary()
@@ -84,6 +88,12 @@ def teach(terms) -> None:
         term = normalise(term)
         if len(term) >= 2 and _CJK.search(term):
             rjieba.add_word(term, 20000, None)
+            _TAUGHT.append(term)
+
+
+def taught_terms() -> list[str]:
+    """What `teach` added to this process's dictionary, so another process segments the same way."""
+    return list(_TAUGHT)
 
 
 def suggestions(query: str, table: SynonymTable | None = None, limit: int = 6) -> list[str]:
@@ -155,6 +165,12 @@ def bigrams(text: str, *, normalised: bool = False) -> list[str]:
 def single_characters(text: str) -> list[str]:
     """The CJK characters of a text too short for a word or a bigram (锂), stop words (的) left out."""
     return [char for char in dict.fromkeys(normalise(text)) if _CJK.match(char) and char not in stopwords()]
+
+
+def single_character_pattern(char: str) -> str:
+    """The bigrams that hold a character: 锂 → 锂. or .锂 (a term-dictionary regex, whole terms)."""
+    char = re.escape(char)
+    return f"{char}.|.{char}"
 
 
 #: Words with which a technology demand states its ask (what would solve it), as opposed to its

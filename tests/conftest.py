@@ -4,7 +4,10 @@ SQLite by default; PostgreSQL when TT_TEST_DATABASE_URL points at a server (`mak
 """
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -30,6 +33,106 @@ TEST_CONFIG = {
     # its own smoke test (tests/search/test_embeddings.py).
     "SEARCH_EMBEDDINGS": "hash",
 }
+
+
+# --- network guard ------------------------------------------------------------------------------
+# Tests never reach the network. Every connect, connect_ex and sendto on a Python socket, and every
+# name lookup through the socket module (getaddrinfo, gethostbyname[_ex], gethostbyaddr), is checked
+# before it happens: loopback (127.0.0.0/8, ::1, ::ffff:127.x, "localhost"), the unspecified address,
+# Unix sockets, this machine's own host name and the hosts of TT_TEST_DATABASE_URL / TT_TEST_ES_URL
+# (pointing those at a server is an explicit choice) pass; anything else raises NetworkBlocked, so no
+# packet and no DNS query leaves. The e2e server, Chromium's loopback requests, the SMTP test server
+# and PostgreSQL on 127.0.0.1 are untouched.
+#
+# Why not pytest-socket: its --allow-hosts mode wraps socket.socket.connect only, comparing host
+# strings literally, so name lookups (DNS queries from libc's getaddrinfo) still go out, "localhost"
+# and 127.0.0.2 need listing, and ::ffff:127.0.0.1 does not match; these lines need no dependency
+# and work per xdist worker like any fixture. Neither can see C code that opens its own sockets
+# (libpq, tantivy, Chromium): those connect only where the tests point them (loopback).
+
+class NetworkBlocked(RuntimeError):
+    """A test tried to reach a host other than this machine (a RuntimeError, so that libraries which
+    retry on OSError do not swallow it)."""
+
+
+_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", ""}
+
+
+def _allowed_names() -> set[str]:
+    names = set(_LOCAL_NAMES) | {socket.gethostname().lower()}  # gethostname asks the kernel, not DNS
+    for var in ("TT_TEST_DATABASE_URL", "TT_TEST_ES_URL"):
+        for url in filter(None, os.environ.get(var, "").split(",")):
+            host = urlsplit(url.strip()).hostname
+            if host:
+                names.add(host.lower())
+    return names
+
+
+def is_local(host, allowed: set[str] | frozenset[str] = frozenset(_LOCAL_NAMES)) -> bool:
+    """True for a destination on this machine; a non-local name is False (resolving it is a DNS query)."""
+    if host is None:
+        return True  # getaddrinfo(None, port): an address to listen on
+    if isinstance(host, bytes | bytearray):
+        host = bytes(host).decode("ascii", "replace")
+    host = str(host).strip().strip("[]").split("%", 1)[0].rstrip(".").lower()
+    if host in allowed:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_unspecified
+
+
+def _install_network_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    allowed = frozenset(_allowed_names())
+    real_socket = {name: getattr(socket.socket, name) for name in ("connect", "connect_ex", "sendto")}
+    real_lookup = {name: getattr(socket, name)
+                   for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr")}
+
+    def check_address(sock, address, action: str) -> None:
+        if (sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple) and address
+                and not is_local(address[0], allowed)):
+            port = f" port {address[1]}" if len(address) > 1 else ""
+            raise NetworkBlocked(f"a test tried to {action} {address[0]!r}{port}: tests must not reach the "
+                                 "network (only loopback is allowed)")
+
+    def connect(self, address):
+        check_address(self, address, "connect to")
+        return real_socket["connect"](self, address)
+
+    def connect_ex(self, address):
+        check_address(self, address, "connect to")
+        return real_socket["connect_ex"](self, address)
+
+    def sendto(self, data, *flags_and_address):
+        check_address(self, flags_and_address[-1] if flags_and_address else None, "send to")
+        return real_socket["sendto"](self, data, *flags_and_address)
+
+    def lookup(name):
+        def guarded(host, *args, **kwargs):
+            if not is_local(host, allowed):
+                raise NetworkBlocked(f"a test tried to look up {host!r} ({name}): tests must not reach the "
+                                     "network, and a name lookup is a DNS query")
+            return real_lookup[name](host, *args, **kwargs)
+
+        guarded.__name__ = name
+        return guarded
+
+    for name, fn in (("connect", connect), ("connect_ex", connect_ex), ("sendto", sendto)):
+        monkeypatch.setattr(socket.socket, name, fn)
+    for name in real_lookup:
+        monkeypatch.setattr(socket, name, lookup(name))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def network_guard():
+    """Active for the whole session (session fixtures such as `app` included) in every xdist worker."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _install_network_guard(monkeypatch)
+        yield NetworkBlocked
 
 
 def database_url(tmp_path_factory, worker_id: str) -> str:
@@ -118,7 +221,7 @@ def browse_mode(request, index, monkeypatch):
     takes over when the engine is unavailable. Returns a `sync()` to call after creating rows."""
     from search.backends.base import BackendUnavailable
     from tt_platform.indexing import sync
-    from tt_platform.matching import services
+    from tt_platform.listings import search as services
 
     if request.param == "database":
         def unavailable():

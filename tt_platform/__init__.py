@@ -38,20 +38,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tt_platform.api.token_views import bp as api_tokens_bp
     from tt_platform.api.views import bp as api_bp
     from tt_platform.auth.views import bp as auth_bp
-    from tt_platform.brokerage.views import bp as cases_bp
+    from tt_platform.brokerage.views import bp as brokerage_bp
     from tt_platform.contracts.views import bp as contracts_bp
     from tt_platform.demand_lists.views import bp as demand_lists_bp
     from tt_platform.demands.views import bp as demands_bp
     from tt_platform.main.views import bp as main_bp
-    from tt_platform.matching import models as _matching_models  # noqa: F401 - registers the table
     from tt_platform.matching.views import bp as matching_bp
-    from tt_platform.moderation.views import bp as review_bp
+    from tt_platform.moderation.views import bp as moderation_bp
     from tt_platform.orgs.views import bp as orgs_bp
     from tt_platform.roadshows.views import bp as roadshows_bp
     from tt_platform.stats.views import bp as stats_bp
+    from tt_platform.vocabulary.views import bp as vocabulary_bp
 
     for blueprint in (main_bp, auth_bp, accounts_bp, orgs_bp, demands_bp, demand_lists_bp, achievements_bp,
-                      review_bp, matching_bp, api_match_bp, alerts_bp, contracts_bp, stats_bp, cases_bp, roadshows_bp,
-                      api_bp, api_tokens_bp):
+                      moderation_bp, matching_bp, vocabulary_bp, api_match_bp, alerts_bp, contracts_bp, stats_bp,
+                      brokerage_bp, roadshows_bp, api_bp, api_tokens_bp):
         app.register_blueprint(blueprint)
     return app

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from search.documents import Filters, Listing
+
+if TYPE_CHECKING:
+    from search.analysis import SynonymTable
 
 
 class BackendUnavailable(Exception):
@@ -78,3 +81,16 @@ class SearchBackend(Protocol):
     def begin_rebuild(self) -> None: ...
 
     def finish_rebuild(self) -> None: ...
+
+    @property
+    def knn_available(self) -> bool:
+        """Whether `knn` answers: the engine holds the listings' dense vectors. Otherwise the dense
+        channel asks the application's vector store (search.embeddings.VectorStore)."""
+
+    def knn(self, vector, filters: Filters, k: int) -> list[SearchHit]:
+        """The k listings nearest to `vector` (a sequence of floats) under `filters`; only where
+        `knn_available`."""
+
+    def use_synonyms(self, table: SynonymTable) -> None:
+        """The search-time related-term table changed: an engine that keeps its own copy of it
+        takes the new one (no reindex: the table applies to queries, not to indexed text)."""

@@ -17,10 +17,12 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from elasticsearch import ApiError, TransportError, helpers
+
 from search import analysis
 from search.backends.base import BackendUnavailable, Concept, ResultPage, SearchHit, TextQuery
-from search.backends.embedded import listing_from_json, region_prefixes, single_character_pattern
-from search.documents import Filters, Listing, listing_dict
+from search.documents import Filters, Listing, listing_dict, listing_from_json
+from search.regions import region_prefixes
 
 #: (field, boost) per channel: the same weights the embedded engine gets by repeating title and
 #: keywords in its single field per channel.
@@ -152,7 +154,7 @@ def concept_clause(concept: Concept) -> dict:
                     for field, _boost in CHANNEL_FIELDS["bigrams"]]
     if concept.char:  # in a bigram, or alone (cjk_bigram keeps a character with no neighbour)
         options += [clause for field, _boost in CHANNEL_FIELDS["bigrams"] for clause in (
-            {"regexp": {field: {"value": single_character_pattern(concept.char)}}},
+            {"regexp": {field: {"value": analysis.single_character_pattern(concept.char)}}},
             {"term": {field: {"value": concept.char}}})]
     return {"bool": {"should": options, "minimum_should_match": 1}}
 
@@ -225,14 +227,19 @@ class ElasticsearchBackend:
         return f"{self.settings.alias}-write"
 
     def _call(self, fn, *args, **kwargs):
-        from elasticsearch import ApiError, TransportError
-
         try:
             return fn(*args, **kwargs)
         except (ApiError, TransportError) as exc:
             raise BackendUnavailable(f"elasticsearch: {exc}") from exc
 
+    def use_synonyms(self, table: analysis.SynonymTable) -> None:
+        """The search-time related-term table changed: keep it and push it to the synonyms set, which
+        the search analyzer reloads (`updateable`), so no reindex is needed."""
+        self.synonyms = table
+        self.put_synonyms()
+
     def put_synonyms(self) -> None:
+        """Write the table to the cluster's synonyms set (none configured, or no table: nothing)."""
         if not (self.settings.synonyms_set and self.synonyms):
             return
         rules = [{"id": f"r{i}", "synonyms": ", ".join(sorted(group))} for i, group in enumerate(self.synonyms.groups)]
@@ -309,8 +316,6 @@ class ElasticsearchBackend:
                 self._call(self.client.indices.delete, index=name)
 
     def commit(self) -> None:
-        from elasticsearch import helpers
-
         actions, self._actions = self._actions, []
         if not actions:
             return
@@ -329,6 +334,11 @@ class ElasticsearchBackend:
             return []
         response = self._call(self.client.search, index=self.alias, **body)
         return [SearchHit(hit["_id"], float(hit["_score"] or 0.0)) for hit in response["hits"]["hits"]]
+
+    @property
+    def knn_available(self) -> bool:
+        """The index has an `embedding` field (EsSettings.dims) and documents carry their vectors."""
+        return bool(self.settings.dims)
 
     def knn(self, vector, filters: Filters, k: int) -> list[SearchHit]:
         response = self._call(self.client.search, index=self.alias, **knn_body(vector, filters, k))
@@ -356,8 +366,6 @@ class ElasticsearchBackend:
         return {doc.doc_id: doc for doc in docs}
 
     def versions(self) -> dict[str, str]:
-        from elasticsearch import helpers
-
         scan = helpers.scan(self.client, index=self.alias, query={"query": {"match_all": {}}},
                             _source={"includes": ["version"]}, size=1000)
         return {hit["_id"]: hit["_source"].get("version", "") for hit in self._call(list, scan)}

@@ -2,8 +2,8 @@
 must hand every listing its own fields (order preserved across batches) and leave nothing behind."""
 import pytest
 
-from search.backends import embedded
-from search.backends.embedded import EmbeddedBackend
+from search import analysis
+from search.backends.embedded import EmbeddedBackend, writer
 from search.documents import Filters, Listing, MatchQuery
 from search.matching import text_query
 
@@ -18,8 +18,8 @@ def listing(n):
 
 @pytest.fixture
 def small_batches(monkeypatch):
-    monkeypatch.setattr(embedded, "EAGER_BATCH", 25)
-    monkeypatch.setattr(embedded, "POOL_THRESHOLD", 20)
+    monkeypatch.setattr(writer, "EAGER_BATCH", 25)
+    monkeypatch.setattr(writer, "POOL_THRESHOLD", 20)
 
 
 def top_hit(engine, word):
@@ -45,3 +45,21 @@ def test_discard_with_batches_in_the_pool(tmp_path, small_batches):
     engine.upsert(listing(n) for n in range(60, 65))
     engine.commit()
     assert engine.count() == 5 and top_hit(engine, WORDS[62]) == "achievement:62"
+
+
+
+def test_pool_workers_segment_with_the_terms_taught_to_the_parent(small_batches):
+    analysis.teach(["覆冰舞动监测"])  # no shipped dictionary has it: only teaching keeps it whole
+    taught = Listing(doc_id="achievement:1", kind="achievement", title="线路覆冰舞动监测系统", text="覆冰舞动监测",
+                     version="v1")
+    in_process = writer._analysed_chunk([(taught.title, taught.keywords, taught.text)])[0]
+    queue = writer._AnalysisQueue(workers=2)
+    try:
+        for _ in range(30):  # past the patched EAGER_BATCH: analysed in the pool
+            queue.add(taught)
+        assert queue.pooled
+        pooled = [queue.next() for _ in range(30)]
+    finally:
+        queue.discard()
+    assert "覆冰舞动监测" in in_process[0].split()
+    assert pooled == [in_process] * 30

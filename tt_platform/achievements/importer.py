@@ -19,9 +19,9 @@ from tt_platform.achievements.indexing import achievement_document
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
 from tt_platform.database import bulk_insert, china_today, db, utcnow
-from tt_platform.demo.loader import summary_of
 from tt_platform.indexing.outbox import SearchOutbox
 from tt_platform.listings.models import ListingMixin, ListingStatus
+from tt_platform.listings.summary import summary_of
 
 MAX_LINE = 200_000
 _KEYWORD_SEPARATORS = re.compile(r"[,，、;；]")

@@ -9,9 +9,10 @@ import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 
 from search.backends.base import BackendUnavailable
 from tt_platform import mail
@@ -19,8 +20,9 @@ from tt_platform.accounts.models import User
 from tt_platform.alerts.models import Notification, Subscription
 from tt_platform.database import db, utcnow
 from tt_platform.indexing import registry
-from tt_platform.listings import browse
+from tt_platform.listings import browse, search
 from tt_platform.listings import services as listings
+from tt_platform.matching import services as matching
 from tt_platform.security import NotAllowed, NotFound
 
 log = logging.getLogger(__name__)
@@ -99,10 +101,6 @@ class RunReport:
 
 def _new_listings(sub: Subscription) -> list:
     """Listings published after the subscription was last checked that it would show."""
-    from werkzeug.datastructures import MultiDict
-
-    from tt_platform.matching import services as matching
-
     if sub.kind == "follow":
         model = registry.model(sub.listing_type)
         followed = db.session.get(model, sub.listing_id) if model else None
@@ -115,7 +113,7 @@ def _new_listings(sub: Subscription) -> list:
         params = browse.parse(MultiDict(sub.query or {}))
         params.sort, params.page = "newest", 1
         # a saved search alerts on listings that hold every word, never on near misses
-        page, _facets, _terms = matching.search_page(sub.search_kind, params, per_page=50, relax=False)
+        page, _facets, _terms = search.search_page(sub.search_kind, params, per_page=50, relax=False)
         found = page.items
     return [item for item in found if item.published_at and item.published_at > sub.checked_at
             and listings.can_view(sub.user, item)]
@@ -124,8 +122,6 @@ def _new_listings(sub: Subscription) -> list:
 def run(now=None, *, send_mail: bool = True) -> RunReport:
     """Check every subscription once; notify each new listing once; e-mail when SMTP is configured
     (and `send_mail`: the demo's first run writes in-app notifications only)."""
-    from flask import has_request_context
-
     if not has_request_context():  # cron: links in e-mails are built against the public address
         with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
             return run(now, send_mail=send_mail)

@@ -32,6 +32,7 @@ from tt_platform.demands.models import Demand
 from tt_platform.indexing import outbox
 from tt_platform.listings import services as listings
 from tt_platform.listings.models import ListingStatus
+from tt_platform.listings.summary import summary_of
 
 DATA = Path(__file__).parent / "data"
 #: One password for every demo account (listed in the README and printed by the loader).
@@ -110,24 +111,6 @@ def _rng(*parts: str) -> random.Random:
 def csl_records() -> list[dict]:
     with open(DATA / "csl_2k.jsonl", encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
-
-
-#: After a sentence-ending mark; an ASCII full stop only when no digit follows (1.5 mm is one number).
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?!\d)")
-
-
-def summary_of(abstract: str, limit: int = 150) -> str:
-    """The abstract's first whole sentences within `limit` characters, punctuation as written. A first
-    sentence longer than that is cut and ends with "…", so the cut shows."""
-    text = abstract.strip()
-    if len(text) <= limit:
-        return text
-    end = 0
-    for sentence in _SENTENCE_END.split(text):
-        if end + len(sentence) > limit:
-            break
-        end += len(sentence)
-    return text[:end].rstrip() if end else text[:limit - 1].rstrip() + "…"
 
 
 def load(echo: Callable[[str], None] = print) -> dict[str, int]:

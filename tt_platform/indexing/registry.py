@@ -8,7 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
 from search.documents import Listing
+from tt_platform.database import db
 
 
 @dataclass(frozen=True)
@@ -37,3 +40,11 @@ def model(name: str) -> type | None:
 
 def doc_id(entity_type: str, entity_id: int) -> str:
     return f"{entity_type}:{entity_id}"
+
+
+def rows(entity_type: str, doc_ids: list[str]) -> dict[str, object]:
+    """The database rows behind search hits of one entity type, by document id, in one query."""
+    entity_model = model(entity_type)
+    ids = [int(d.split(":", 1)[1]) for d in doc_ids]
+    found = db.session.scalars(sa.select(entity_model).where(entity_model.id.in_(ids))).all() if ids else []
+    return {doc_id(entity_type, r.id): r for r in found}

@@ -6,9 +6,10 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from search.backends.base import BackendUnavailable
 from tt_platform.audit.models import trail
 from tt_platform.database import db
-from tt_platform.listings import browse
+from tt_platform.listings import browse, search
 from tt_platform.listings import services as listings
 from tt_platform.listings.models import ListingStatus
 
@@ -19,11 +20,9 @@ def browse_page(model, template: str, *, amount_low, amount_high, trl_column, ex
     params = browse.parse(request.args)
     per_page = current_app.config["PER_PAGE"]
     if not params.challenge:
-        from tt_platform.matching import services as matching
-
         try:
-            page, facets, terms = matching.search_page(model.entity_type, params, per_page)
-        except matching.BackendUnavailable:
+            page, facets, terms = search.search_page(model.entity_type, params, per_page)
+        except BackendUnavailable:
             current_app.logger.warning("search engine unavailable; list page served from the database")
         else:
             return render_template(template, page=page, params=params, facets=facets, terms=terms)

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from tests.factories import PASSWORD, make_org, make_user
 from tt_platform import taxonomy
-from tt_platform.accounts.models import Membership, Organisation, OrgKind, Role, User, Verification
+from tt_platform.accounts.models import Membership, Organisation, Role, User, Verification
 from tt_platform.audit.models import AuditEntry
 
 GOOD_CODE = taxonomy.make_uscc(777001, "330100")
@@ -104,18 +104,6 @@ def test_login_never_redirects_off_site(client, db, target):
     assert response.headers["Location"] == "/dashboard"
 
 
-def test_password_change_ends_other_sessions(app, db):
-    user = make_user()
-    first, second = app.test_client(), app.test_client()
-    for c in (first, second):
-        c.post("/login", data={"email": user.email, "password": PASSWORD})
-    response = first.post("/account/password", data={
-        "pw-current": PASSWORD, "pw-password": "another-long-password", "pw-confirm": "another-long-password"})
-    assert response.status_code == 302
-    assert first.get("/dashboard").status_code == 200
-    assert second.get("/dashboard").status_code == 302  # the old cookie no longer works
-
-
 def test_password_reset_by_mail(client, db, outbox_mail):
     user = make_user()
     client.post("/password/forgot", data={"email": user.email})
@@ -133,47 +121,6 @@ def test_forgot_password_does_not_reveal_accounts(client, db, outbox_mail):
     response = client.post("/password/forgot", data={"email": "nobody@example.cn"}, follow_redirects=True)
     assert "如果该邮箱已注册" in response.get_data(as_text=True)
     assert outbox_mail == []
-
-
-def test_invitation_flow(login, client, db, outbox_mail):
-    admin = make_user(make_org(OrgKind.AGENCY), admin=True)
-    response = login(admin).post("/account/organisation/invite", data={"inv-email": "colleague@example.cn"})
-    assert response.status_code == 302
-    link = re.search(r"http://localhost(/invitation/\S+)", outbox_mail[0].get_content()).group(1)
-    response = client.post(link, data={"name": "新同事", "password": "colleague-password", "confirm":
-                                       "colleague-password", "broker_level": "junior"})
-    assert response.status_code == 302
-    colleague = db.session.scalar(sa.select(User).where(User.email == "colleague@example.cn"))
-    assert colleague.organisation.id == admin.organisation.id
-    assert colleague.membership.role is Role.BROKER and not colleague.membership.is_org_admin
-    assert client.get(link).status_code == 302  # used up
-
-
-def test_only_admins_invite(login, db, outbox_mail):
-    org = make_org()
-    member = make_user(org, admin=False)
-    login(member).post("/account/organisation/invite", data={"inv-email": "x@example.cn"})
-    assert outbox_mail == []
-
-
-def test_operator_verifies_and_rejects_with_reason(login, db):
-    operator = make_user(make_org(OrgKind.OPERATOR), admin=True)
-    pending, other = make_org(verified=False), make_org(verified=False)
-    client = login(operator)
-    client.post(f"/review/organisations/{pending.id}", data={"decision": "verify"})
-    assert pending.verification is Verification.VERIFIED
-    response = client.post(f"/review/organisations/{other.id}", data={"decision": "reject"}, follow_redirects=True)
-    assert "请填写原因" in response.get_data(as_text=True)
-    assert other.verification is Verification.PENDING
-    client.post(f"/review/organisations/{other.id}", data={"decision": "reject", "reason": "营业执照信息不符"})
-    assert other.verification is Verification.REJECTED and other.rejection_reason == "营业执照信息不符"
-
-
-def test_non_operators_cannot_verify(login, db):
-    org = make_org(verified=False)
-    response = login(make_user()).post(f"/review/organisations/{org.id}", data={"decision": "verify"})
-    assert response.status_code == 403
-    assert org.verification is Verification.PENDING
 
 
 @pytest.mark.ratelimit

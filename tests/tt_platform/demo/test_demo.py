@@ -5,6 +5,7 @@ from tt_platform.achievements.models import Achievement
 from tt_platform.demands.models import Demand, DemandList
 from tt_platform.demo import loader
 from tt_platform.listings.models import ListingStatus
+from tt_platform.listings.summary import summary_of
 from tt_platform.taxonomy import fields
 
 
@@ -139,23 +140,9 @@ def test_demo_reset_command_replaces_the_demo_and_keeps_other_data(app, db):
     assert scalar(sa.select(User.id).where(User.email == "real.user@example.cn")) == outsider.id
 
 
-def test_summary_keeps_numbers_and_ends_on_a_sentence():
-    abstract = ("以pH值为5.6～6.0的蚀刻液为对象,回收硫酸铜.结果表明,产量达2076.2 kg/667m2。" + "其余讨论" * 40)
-    summary = loader.summary_of(abstract)
-    assert summary == "以pH值为5.6～6.0的蚀刻液为对象,回收硫酸铜.结果表明,产量达2076.2 kg/667m2。"
-    assert "。6" not in summary  # decimals are not sentence ends
-
-
-def test_summary_of_a_long_first_sentence_shows_the_cut():
-    abstract = "甲" * 200 + "。短句。"
-    summary = loader.summary_of(abstract, limit=150)
-    assert len(summary) == 150 and summary.endswith("…")
-    assert loader.summary_of("短摘要 1.5 mm。") == "短摘要 1.5 mm。"
-
-
 def test_summaries_of_the_corpus_are_prefixes_of_their_abstracts():
     for record in loader.csl_records()[:500]:
-        summary = loader.summary_of(record["abstract"])
+        summary = summary_of(record["abstract"])
         assert 0 < len(summary) <= 150
         assert record["abstract"].strip().startswith(summary.removesuffix("…"))
 

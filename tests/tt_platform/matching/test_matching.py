@@ -170,8 +170,8 @@ def test_embed_command_feeds_the_dense_channel(app, client, db, index):
 
 def test_operators_edit_the_versioned_term_table(login, client, db, index):
     from tests.factories import make_operator
-    from tt_platform.matching import terms
-    from tt_platform.matching.models import TermTableVersion
+    from tt_platform.vocabulary import services as terms
+    from tt_platform.vocabulary.models import TermTableVersion
 
     uni = make_org(OrgKind.UNIVERSITY)
     target = make_achievement(uni, title="高压输电线路舞动抑制装置", keywords="舞动,输电线路")

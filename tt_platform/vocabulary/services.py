@@ -1,10 +1,13 @@
-"""Operators edit the related-term table; matching reads its newest version (or the shipped default)."""
+"""Operators edit the related-term table; search and matching read its newest version (or the shipped default).
+
+The table is read from the database once per request or CLI command (kept on `flask.g`), and parsed
+once per version per process. Services flush, never commit."""
 from __future__ import annotations
 
 import re
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from flask_babel import gettext as _
 
 from search import analysis
@@ -12,8 +15,8 @@ from search.analysis import SynonymTable
 from tt_platform.accounts.models import User
 from tt_platform.audit import models as audit
 from tt_platform.database import db
-from tt_platform.matching.models import TermTableVersion
 from tt_platform.security import NotAllowed
+from tt_platform.vocabulary.models import TermTableVersion
 
 MAX_GROUPS = 10_000  # Elasticsearch caps a synonyms set at 10,000 rules
 MAX_TERM = 30
@@ -62,19 +65,39 @@ def save(user: User, text: str, note: str = "") -> TermTableVersion:
                                groups=len(groups), note=(note or "").strip()[:300], created_by_id=user.id)
     db.session.add(version)
     db.session.flush()  # id for the audit row
+    g.pop("tt_term_table", None)  # later reads in this request see the new version
     audit.record(user, "term_table", version.id, "saved", note=f"v{version.version}: {len(groups)} groups")
     return version
 
 
 def current_table() -> SynonymTable:
     """The table matching uses: the newest saved version, else the shipped default."""
+    if "tt_term_table" in g:
+        return g.tt_term_table
     row = latest()
     if row is None:
-        return analysis.default_synonyms()
-    cache = current_app.extensions.setdefault("tt_term_tables", {})
-    if row.version not in cache:
-        table = SynonymTable.from_rows(parse(row.text), version=f"v{row.version}")
-        analysis.teach(t for group in table.groups for t in group)
-        cache.clear()
-        cache[row.version] = table
-    return cache[row.version]
+        table = analysis.default_synonyms()
+    else:
+        cache = current_app.extensions.setdefault("tt_term_tables", {})
+        if row.version not in cache:
+            parsed = SynonymTable.from_rows(parse(row.text), version=f"v{row.version}")
+            analysis.teach(t for group in parsed.groups for t in group)
+            cache.clear()
+            cache[row.version] = parsed
+        table = cache[row.version]
+    g.tt_term_table = table
+    return table
+
+
+def search_table() -> SynonymTable | None:
+    """The table queries are expanded with, or None where the installation turned expansion off."""
+    return current_table() if current_app.config["SEARCH_SYNONYMS"] else None
+
+
+def versions(limit: int = 100) -> list[TermTableVersion]:
+    return db.session.scalars(sa.select(TermTableVersion).order_by(TermTableVersion.version.desc())
+                              .limit(limit)).all()
+
+
+def version(number: int) -> TermTableVersion | None:
+    return db.session.scalar(sa.select(TermTableVersion).where(TermTableVersion.version == number))

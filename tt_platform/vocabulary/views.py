@@ -1,0 +1,46 @@
+"""The operators' page for the related-term table (under /matches/terms, where it has always been)."""
+from __future__ import annotations
+
+import contextlib
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from search.backends.base import BackendUnavailable
+from tt_platform.database import db
+from tt_platform.indexing.engine import get_backend
+from tt_platform.security import OPERATOR, permission
+from tt_platform.vocabulary import services as terms
+
+bp = Blueprint("vocabulary", __name__, url_prefix="/matches")
+
+
+@bp.route("/terms", methods=["GET", "POST"])
+@permission(OPERATOR)
+def terms_table():
+    """Operators edit the related-term table; each save is a new version, older ones stay readable."""
+    if request.method == "POST":
+        text = request.form.get("text", "")
+        try:
+            version = terms.save(current_user, text, request.form.get("note", ""))
+        except terms.TermTableError as exc:
+            flash(str(exc), "danger")
+            current = text
+        else:
+            db.session.commit()
+            _tell_the_engine()
+            flash(_("Saved as version %(v)d. Run “flask search rebuild” after large changes so that indexed "
+                    "texts are segmented with the new terms.", v=version.version), "success")
+            return redirect(url_for("vocabulary.terms_table"))
+    else:
+        shown = request.args.get("version", type=int)
+        row = terms.version(shown) if shown else terms.latest()
+        current = row.text if row else terms.default_text()
+    return render_template("vocabulary/terms.html", text=current, versions=terms.versions())
+
+
+def _tell_the_engine() -> None:
+    """An engine that keeps its own copy of the table (Elasticsearch's synonyms set) gets the new one."""
+    with contextlib.suppress(BackendUnavailable):  # the next rebuild pushes the table again
+        get_backend().use_synonyms(terms.current_table())
