@@ -6,8 +6,8 @@ from wtforms import BooleanField, FieldList, FormField, StringField, TextAreaFie
 from wtforms.validators import Optional, ValidationError
 
 from tt_platform import taxonomy
-from tt_platform.demands.forms import ListingFields, trl_choices
 from tt_platform.forms import CodeSelectField, MoneyField, length, required
+from tt_platform.listings.forms import ListingFields, trl_choices
 
 MAX_IP_ROWS = 10
 

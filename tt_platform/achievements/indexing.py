@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from search.documents import ACHIEVEMENT, Listing
 from tt_platform.achievements.models import Achievement
-from tt_platform.indexing.documents import amount, epoch, indexed_text, is_public, versioned_listing
+from tt_platform.listings.documents import amount, epoch, indexed_text, is_public, versioned_listing
 
 
 def achievement_document(result: Achievement) -> Listing:

@@ -1,52 +1,50 @@
-"""Search index upkeep: the outbox, document mappings, drain/rebuild/reconcile, the in-process drain."""
+"""Search index upkeep: the outbox, the entity registry, drain/rebuild/reconcile, the in-process drain.
+
+Feature packages register their entity → document mapping here from their own `init_app`
+(`registry.register`), so this layer knows entity names, never features."""
 from __future__ import annotations
 
 import logging
 
 from flask import g, has_request_context
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+
+from tt_platform.database import db
+from tt_platform.indexing import sync
+from tt_platform.indexing.outbox import SearchOutbox
 
 log = logging.getLogger(__name__)
 
 
-@event.listens_for(Session, "after_flush")
 def _note_outbox(session, flush_context):
-    from tt_platform.indexing.outbox import SearchOutbox
-
     if any(isinstance(obj, SearchOutbox) for obj in session.new):
         session.info["tt_outbox_dirty"] = True
 
 
-@event.listens_for(Session, "after_commit")
 def _after_commit(session):
     if session.info.pop("tt_outbox_dirty", False) and has_request_context():
         g.tt_drain_index = True
 
 
-@event.listens_for(Session, "after_rollback")
 def _after_rollback(session):
     session.info.pop("tt_outbox_dirty", None)
 
 
-def init_app(app) -> None:
-    from tt_platform.achievements.indexing import achievement_document
-    from tt_platform.achievements.models import Achievement
-    from tt_platform.database import db
-    from tt_platform.demands.indexing import demand_document
-    from tt_platform.demands.models import Demand
-    from tt_platform.indexing import registry
+_LISTENERS = (("after_flush", _note_outbox), ("after_commit", _after_commit), ("after_rollback", _after_rollback))
 
-    registry.register("demand", Demand, demand_document)
-    registry.register("achievement", Achievement, achievement_document)
+
+def init_app(app) -> None:
+    # On the app's own session factory (not every SQLAlchemy Session in the process); once, however
+    # many apps the process builds (tests build one per test module).
+    for name, listener in _LISTENERS:
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
 
     @app.after_request
     def drain_after_commit(response):
         # The embedded default drains right after the request's commit, in-process; bigger
         # installs turn this off (TT_SEARCH_DRAIN_IN_REQUEST=0) and run `flask search drain` workers.
         if g.pop("tt_drain_index", False) and app.config["SEARCH_DRAIN_IN_REQUEST"]:
-            from tt_platform.indexing import sync
-
             try:
                 sync.drain()
                 db.session.commit()

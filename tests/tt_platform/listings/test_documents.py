@@ -2,7 +2,7 @@
 from tests.factories import make_achievement, make_demand
 from tt_platform.achievements.indexing import achievement_document
 from tt_platform.demands.indexing import demand_document
-from tt_platform.indexing.documents import indexed_text
+from tt_platform.listings.documents import indexed_text
 from tt_platform.listings.summary import summary_of
 
 ABSTRACT = ("以氧化石墨为前驱体，采用真空辅助热膨胀法在低温下获得功能化石墨烯片。" * 3
