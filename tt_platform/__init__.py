@@ -16,7 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     load_config(app, test_config)
 
-    from tt_platform import achievements, cli, demands, errors, i18n, indexing, web
+    from tt_platform import achievements, brokerage, cli, demands, errors, i18n, indexing, roadshows, web
     from tt_platform.database import db
     from tt_platform.extensions import csrf, limiter, login_manager, migrate
 
@@ -32,6 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     indexing.init_app(app)
     demands.init_app(app)
     achievements.init_app(app)
+    brokerage.init_app(app)
+    roadshows.init_app(app)
 
     from tt_platform.accounts.views import bp as accounts_bp
     from tt_platform.achievements.views import bp as achievements_bp

@@ -301,3 +301,9 @@ def decide_verification(operator: User, organisation: Organisation, approve: boo
         organisation.rejection_reason = reason
     audit.record(operator, "organisation", organisation.id, "verified" if approve else "verification_rejected",
                  from_status=old.value, to_status=organisation.verification.value, note=reason or None)
+
+
+def broker_membership(user: User) -> Membership | None:
+    """The user's broker membership in a verified agency: what lets them open cases and record deals."""
+    return next((m for m in user.memberships if m.role is Role.BROKER
+                 and m.organisation.verification is Verification.VERIFIED), None)

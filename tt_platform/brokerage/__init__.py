@@ -1,0 +1,21 @@
+"""Brokerage: technology brokers' matchmaking cases (撮合案例) with their pipeline, notes, tasks and documents."""
+from __future__ import annotations
+
+from flask import url_for
+
+from tt_platform.brokerage import services
+from tt_platform.contracts import origins
+
+
+def _case_origin(case_id: int, viewer) -> origins.DealOrigin | None:
+    case = services.get_visible(case_id, viewer)
+    if case is None:
+        return None
+    return origins.DealOrigin(
+        kind=origins.CASE, id=case.id, title=case.title, url=url_for("brokerage.detail", case_id=case.id),
+        roadshow_id=case.roadshow_id, demand_id=case.demands[0].id if case.demands else None,
+        achievement_id=case.results[0].id if case.results else None)
+
+
+def init_app(app) -> None:
+    origins.register(origins.CASE, _case_origin)

@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from tt_platform.accounts import services as accounts
 from tt_platform.accounts.models import Organisation, OrgKind, Role, User, Verification
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
@@ -112,11 +113,6 @@ def _require(allowed: bool, message: str) -> None:
         raise NotAllowed(message)
 
 
-def broker_membership(user: User):
-    return next((m for m in user.memberships if m.role is Role.BROKER
-                 and m.organisation.verification is Verification.VERIFIED), None)
-
-
 # --- opening cases -----------------------------------------------------------------------------
 
 def _add_participant(case: Case, org: Organisation, side: str, contact: User | None = None) -> None:
@@ -129,7 +125,7 @@ def _add_participant(case: Case, org: Organisation, side: str, contact: User | N
 def open_case(broker: User, title: str, demands: list[Demand], results: list[Achievement], *,
               source: str = "match", roadshow_id: int | None = None) -> Case:
     """A broker opens a case on a demand and one or more results (from a match or a roadshow)."""
-    membership = broker_membership(broker)
+    membership = accounts.broker_membership(broker)
     _require(membership is not None, _("Only brokers of a verified agency open cases."))
     if not demands and not results:
         raise CaseError(_("A case needs at least one demand or research result."))

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tt_platform.accounts import services as accounts
 from tt_platform.accounts.models import Organisation, Verification
 from tt_platform.achievements.models import Achievement
 from tt_platform.alerts.models import Notification
@@ -56,7 +57,7 @@ def index():
         "brokerage/index.html", board=board, pipeline=[*PIPELINE, Stage.TERMINATED], inbox=services.inbox(current_user),
         overdue=services.overdue_tasks(current_user, china_today()), tasks=services.open_tasks(current_user),
         involved=[c for c in involved if c.broker_id is not None], recent_matches=recent_matches,
-        is_broker=services.broker_membership(current_user) is not None, today=china_today())
+        is_broker=accounts.broker_membership(current_user) is not None, today=china_today())
 
 
 @bp.route("/agency")
@@ -71,7 +72,7 @@ def agency():
 @bp.route("/new", methods=["GET", "POST"])
 @permission(LOGIN)
 def new():
-    if services.broker_membership(current_user) is None:
+    if accounts.broker_membership(current_user) is None:
         abort(403)
     source = request.values
     demands = [d for d in db.session.scalars(sa.select(Demand).where(Demand.id.in_(_ids(source.getlist("demand")))))

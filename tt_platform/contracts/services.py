@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from tt_platform import taxonomy
+from tt_platform.accounts import services as accounts
 from tt_platform.accounts.models import Organisation, User
 from tt_platform.audit import models as audit
-from tt_platform.brokerage.services import broker_membership
 from tt_platform.contracts.models import (
     PAYMENT_MODES,
     REFUSAL_REASONS,
@@ -202,7 +202,7 @@ def _apply(contract: Contract, data: ContractData) -> list[str]:
 def create(user: User, data: ContractData) -> Contract:
     check(data)
     # the same rule as for opening cases: a broker works for a verified agency
-    membership = broker_membership(user)
+    membership = accounts.broker_membership(user)
     if membership is None and not (_member_of(user, data.seller_org_id) or _member_of(user, data.buyer_org_id)):
         raise NotAllowed(_("Only a party to the contract or a technology broker can record it."))
     contract = Contract(created_by_id=user.id, status=ContractStatus.DRAFT, items=[])

@@ -10,7 +10,7 @@ from tt_platform import money
 from tt_platform.accounts.models import Organisation
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
-from tt_platform.contracts import services
+from tt_platform.contracts import origins, services
 from tt_platform.contracts.forms import ITEM_ROWS, ChangeRequestForm, ContractForm, DecisionForm, NoteForm
 from tt_platform.contracts.models import REFUSAL_REASONS, RETURN_REASONS, Contract, ContractStatus
 from tt_platform.database import db
@@ -57,9 +57,7 @@ def _linked_listing(model, raw_id) -> int | None:
 
 def _linked_case(raw_id):
     """The case a contract comes from (and its roadshow), kept only when the user may see the case."""
-    from tt_platform.brokerage import services as cases
-
-    case = cases.get_visible(_int_or_none(raw_id) or 0, current_user)
+    case = origins.find(origins.CASE, _int_or_none(raw_id), current_user)
     return (case.id, case.roadshow_id) if case is not None else (None, None)
 
 
@@ -102,15 +100,13 @@ def _fill(form: ContractForm, contract: Contract) -> None:
 
 def _prefill_from_listings(form: ContractForm) -> None:
     """"Record a deal" from a match or a case: the demand's enterprise buys, the result's owner sells."""
-    from tt_platform.brokerage import services as cases
-
     demand_id = _int_or_none(request.args.get("demand"))
     result_id = _int_or_none(request.args.get("achievement"))
-    case = cases.get_visible(_int_or_none(request.args.get("case")) or 0, current_user)
+    case = origins.find(origins.CASE, _int_or_none(request.args.get("case")), current_user)
     if case is not None:
         form.case_id.data = case.id
-        demand_id = demand_id or (case.demands[0].id if case.demands else None)
-        result_id = result_id or (case.results[0].id if case.results else None)
+        demand_id = demand_id or case.demand_id
+        result_id = result_id or case.achievement_id
     demand = db.session.get(Demand, demand_id or 0)
     result = db.session.get(Achievement, result_id or 0)
     if demand is not None and listings.can_view(current_user, demand):
@@ -207,15 +203,8 @@ def detail(contract_id: int):
 def _linked_work(contract: Contract) -> dict:
     """The case and roadshow the deal came from, when the viewer may see them (a party of the contract
     is not necessarily a participant of the broker's case)."""
-    from tt_platform.brokerage import services as cases
-    from tt_platform.brokerage.models import Case
-    from tt_platform.roadshows import services as roadshows
-    from tt_platform.roadshows.models import Roadshow
-
-    case = db.session.get(Case, contract.case_id) if contract.case_id else None
-    roadshow = db.session.get(Roadshow, contract.roadshow_id) if contract.roadshow_id else None
-    return {"case": case if case is not None and cases.can_view(current_user, case) else None,
-            "roadshow": roadshow if roadshow is not None and roadshows.can_view(current_user, roadshow) else None}
+    return {"case": origins.find(origins.CASE, contract.case_id, current_user),
+            "roadshow": origins.find(origins.ROADSHOW, contract.roadshow_id, current_user)}
 
 
 def _act(contract_id: int, action) -> object:

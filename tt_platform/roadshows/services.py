@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from tt_platform import taxonomy
+from tt_platform.accounts import services as accounts
 from tt_platform.accounts.models import Organisation, OrgKind, Role, User, Verification
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
@@ -314,7 +315,7 @@ def intention_to_case(broker: User, intention: Intention) -> Case:
         raise RoadshowError(_("A case is already open for this intention."))
     registration = intention.registration
     roadshow = registration.roadshow
-    if not (can_manage(broker, roadshow) or cases.broker_membership(broker) is not None):
+    if not (can_manage(broker, roadshow) or accounts.broker_membership(broker) is not None):
         raise NotAllowed(_("Only brokers open cases."))
     demands = db.session.scalars(sa.select(Demand).where(
         Demand.organisation_id == registration.organisation_id, Demand.status.in_(PUBLIC_STATES),
