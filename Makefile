@@ -32,6 +32,7 @@ system-deps:
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 test: install system-deps lint test-sqlite test-postgres
 

@@ -16,7 +16,21 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     load_config(app, test_config)
 
-    from tt_platform import achievements, brokerage, cli, demands, errors, i18n, indexing, roadshows, web
+    from tt_platform import (
+        achievements,
+        alerts,
+        api,
+        brokerage,
+        cli,
+        contracts,
+        demands,
+        errors,
+        i18n,
+        indexing,
+        listings,
+        roadshows,
+        web,
+    )
     from tt_platform.database import db
     from tt_platform.extensions import csrf, limiter, login_manager, migrate
 
@@ -25,15 +39,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    i18n.init_app(app)
-    web.init_app(app)
-    errors.init_app(app)
-    cli.init_app(app)
-    indexing.init_app(app)
-    demands.init_app(app)
-    achievements.init_app(app)
-    brokerage.init_app(app)
-    roadshows.init_app(app)
+    # Bottom up: each feature registers its template helpers, search mapping and seams itself.
+    for feature in (i18n, web, errors, indexing, listings, demands, achievements, contracts, alerts, brokerage,
+                    roadshows, api, cli):
+        feature.init_app(app)
 
     from tt_platform.accounts.views import bp as accounts_bp
     from tt_platform.achievements.views import bp as achievements_bp

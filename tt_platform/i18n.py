@@ -4,23 +4,20 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from flask import session
+from flask import current_app, has_request_context, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from tt_platform import money, taxonomy
-from tt_platform.accounts.models import OrgKind, Verification
+from tt_platform.accounts.models import OrgKind
 from tt_platform.config import SUPPORTED_LOCALES
 from tt_platform.database import CHINA
 from tt_platform.extensions import babel
-from tt_platform.listings.models import PUBLIC_STATES, ListingStatus
 
 
 def select_locale() -> str:
-    from flask import current_app, has_request_context
-
     if not has_request_context():  # CLI commands and background work speak the default language
         return current_app.config["DEFAULT_LOCALE"]
     chosen = session.get("locale")
@@ -47,18 +44,6 @@ ACTION_LABELS = {
     "task": _l("Task"), "document": _l("Document"), "participant": _l("Participant"),
     "claimed": _l("Claimed by a broker"), "agenda": _l("Agenda changed"), "registration": _l("Registration decided"),
 }
-
-
-def _payment_label(code: str) -> str:
-    from tt_platform.contracts.models import PAYMENT_MODES, PAYMENT_MODES_EN
-
-    return (PAYMENT_MODES_EN if locale_code() == "en" else PAYMENT_MODES).get(code, code)
-
-
-def _stage_label(value: str) -> str:
-    from tt_platform.brokerage.models import Stage
-
-    return Stage(value).label if value in Stage.__members__.values() else value
 
 
 def beijing(moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -135,36 +120,16 @@ def init_app(app) -> None:
         ip_type_label=lambda code: taxonomy.IP_TYPES.get(code, code),
         ip_status_label=lambda code: str(taxonomy.IP_STATUSES.get(code, code)),
         action_label=lambda action: str(ACTION_LABELS.get(action, action)),
-        status_label=_status_label,
         field_choices=list(taxonomy.fields().items()),
         province_choices=taxonomy.province_choices(),
         mode_codes=list(taxonomy.COOPERATION_MODES),
         org_kinds=[k for k in OrgKind if k is not OrgKind.OPERATOR],
-        public_statuses=PUBLIC_STATES,
         contract_type_label=lambda code: taxonomy.contract_types().get(code, code),
         contract_subtype_label=taxonomy.subtype_short,
-        payment_label=_payment_label,
-        stage_label=_stage_label,
         excerpt=excerpt,
     )
 
     @app.context_processor
     def current_locale():
-        return {"locale": locale_code(), "unread_notifications": _unread}
+        return {"locale": locale_code()}
 
-
-def _unread() -> int:
-    """Unread notifications of the current user (called by the navbar only when logged in)."""
-    from tt_platform.alerts.services import unread_count
-
-    return unread_count(current_user) if current_user.is_authenticated else 0
-
-
-def _status_label(value: str) -> str:
-    try:
-        return ListingStatus(value).label
-    except ValueError:
-        try:
-            return Verification(value).label
-        except ValueError:
-            return value

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user
 
+from tt_platform.accounts.models import User
 from tt_platform.database import db
 from tt_platform.extensions import login_manager, talisman
 
@@ -55,8 +56,6 @@ def init_app(app) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    from tt_platform.accounts.models import User
-
     try:
         raw_id, version = user_id.split(":", 1)
         user = db.session.get(User, int(raw_id))
@@ -66,17 +65,3 @@ def load_user(user_id: str):
         return None
     return user
 
-
-@login_manager.request_loader
-def load_user_from_token(request):
-    """`Authorization: Bearer ttp_…` on /api/ paths: a personal API token instead of a session."""
-    header = request.headers.get("Authorization", "")
-    if not request.path.startswith("/api/") or not header.startswith("Bearer "):
-        return None
-    from tt_platform.api import tokens
-
-    user = tokens.user_for(header[len("Bearer "):].strip())
-    if user is not None:
-        g.api_token_auth = True
-        db.session.commit()  # last_used_at; nothing else is pending this early in the request
-    return user

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tt_platform.accounts.models import User
 from tt_platform.database import UTCDateTime, db, utcnow
+
+if TYPE_CHECKING:  # the trail sits below accounts: users are named, not imported
+    from tt_platform.accounts.models import User
 
 
 class AuditEntry(db.Model):
@@ -29,7 +32,7 @@ class AuditEntry(db.Model):
     #: changed field names and similar structured detail
     data: Mapped[dict | None] = mapped_column(sa.JSON)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship("User")
 
 
 def record(actor: User | None, entity_type: str, entity_id: int, action: str, *, from_status: str | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import url_for
 
 from tt_platform.brokerage import services
+from tt_platform.brokerage.models import Stage
 from tt_platform.contracts import origins
 
 
@@ -17,5 +18,10 @@ def _case_origin(case_id: int, viewer) -> origins.DealOrigin | None:
         achievement_id=case.results[0].id if case.results else None)
 
 
+def stage_label(value: str) -> str:
+    return Stage(value).label if value in Stage.__members__.values() else value
+
+
 def init_app(app) -> None:
     origins.register(origins.CASE, _case_origin)
+    app.jinja_env.globals.update(stage_label=stage_label)
