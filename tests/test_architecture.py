@@ -4,6 +4,7 @@ The contracts live in pyproject.toml ([tool.importlinter]); this test runs them
 so that a new upward import fails the suite, not only `make lint`.
 """
 
+import ast
 import tomllib
 from pathlib import Path
 
@@ -34,3 +35,34 @@ def test_every_tt_platform_module_is_on_a_floor():
     }
     assert modules - layered == set()
     assert layered - modules == set()
+
+
+def _local_project_imports(path: Path) -> list[int]:
+    """Line numbers of `tt_platform` imports made inside a function body."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    lines = []
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(func):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            if any(name.startswith("tt_platform") for name in names):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_no_function_local_imports_of_the_app_outside_the_factory_and_cli():
+    # Local imports are how cycles hide; once every arrow points down none is needed. The app
+    # factory and the CLI wire every feature together, so they may import late.
+    allowed = {ROOT / "tt_platform" / "__init__.py", ROOT / "tt_platform" / "cli.py"}
+    found = {
+        str(path.relative_to(ROOT)): lines
+        for path in sorted((ROOT / "tt_platform").rglob("*.py"))
+        if path not in allowed and (lines := _local_project_imports(path))
+    }
+    assert found == {}

@@ -10,8 +10,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
+
+from tt_platform.extensions import login_manager
 
 PUBLIC = "public"  #: anyone, logged in or not
 LOGIN = "login"  #: any logged-in user; the service checks ownership
@@ -35,10 +37,6 @@ def permission(kind: str) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             if kind != PUBLIC and not current_user.is_authenticated:
-                from flask import request
-
-                from tt_platform.extensions import login_manager
-
                 if request.path.startswith("/api/"):
                     abort(401)  # API clients get a status, not the login page
                 return login_manager.unauthorized()

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from tt_platform.accounts.models import Role
 from tt_platform.achievements import services
-from tt_platform.achievements.forms import AchievementForm
+from tt_platform.achievements.forms import MAX_IP_ROWS, AchievementForm
 from tt_platform.achievements.models import Achievement
 from tt_platform.database import db
 from tt_platform.listings import services as listings
@@ -48,8 +48,6 @@ def _data(form: AchievementForm) -> services.AchievementData:
 
 def _pad_ip_rows(form: AchievementForm) -> None:
     """Always offer two empty IP rows below the filled ones (up to the maximum)."""
-    from tt_platform.achievements.forms import MAX_IP_ROWS
-
     filled = len(form.ip_rows())
     while len(form.ip_records.entries) < min(filled + 2, MAX_IP_ROWS):
         form.ip_records.append_entry()

@@ -9,6 +9,7 @@ from flask_login import current_user
 from tt_platform.alerts import services
 from tt_platform.alerts.models import Notification, Subscription
 from tt_platform.database import db
+from tt_platform.indexing import registry
 from tt_platform.security import LOGIN, permission
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -29,8 +30,6 @@ def index():
 @bp.route("/follow/<kind>/<int:listing_id>", methods=["POST"])
 @permission(LOGIN)
 def follow(kind: str, listing_id: int):
-    from tt_platform.indexing import registry
-
     model = registry.model(kind)
     listing = db.session.get(model, listing_id) if model else None
     if listing is None:

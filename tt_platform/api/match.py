@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from search.backends.base import BackendUnavailable
 from search.documents import ACHIEVEMENT, Filters, MatchQuery
 from tt_platform import taxonomy
 from tt_platform.extensions import csrf
+from tt_platform.listings import services as listings
 from tt_platform.matching import services
 from tt_platform.security import PUBLIC, permission
 
@@ -81,12 +83,7 @@ def _match_json(m) -> dict:
 @permission(PUBLIC)
 def for_listing(kind: str, listing_id: int):
     """Matches for a stored listing: results for a demand (`demand`), demands for a result (`result`)."""
-    from flask_login import current_user
-
-    from tt_platform.listings import services as listings
-    from tt_platform.matching.views import KINDS
-
-    model = KINDS.get(kind)
+    model = services.LISTING_KINDS.get(kind)
     if model is None:
         return jsonify(error=_("Unknown kind of listing."), status=404), 404
     listing = listings.get_visible(model, listing_id, current_user)

@@ -15,7 +15,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tt_platform import money, taxonomy
+from tt_platform.accounts.models import Organisation
 from tt_platform.achievements.models import Achievement
+from tt_platform.api.openapi import document
 from tt_platform.brokerage import services as cases
 from tt_platform.brokerage.models import Case, Stage
 from tt_platform.contracts import services as contracts
@@ -125,8 +127,6 @@ def _party(data: dict, side: str) -> tuple:
         raise BadRequest(_("“%(name)s” must be an object.", name=side))
     org_id = party.get("organisation_id")
     if org_id is not None:
-        from tt_platform.accounts.models import Organisation
-
         org = db.session.get(Organisation, _int(org_id, f"{side}.organisation_id"))
         if org is None:
             raise BadRequest(_("Unknown organisation."))
@@ -442,8 +442,6 @@ def stats_table(name: str):
 @bp.route("/openapi.json")
 @permission(PUBLIC)
 def openapi():
-    from tt_platform.api.openapi import document
-
     return jsonify(document(request.url_root.rstrip("/")))
 
 

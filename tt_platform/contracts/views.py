@@ -11,6 +11,7 @@ from tt_platform.accounts.models import Organisation
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
 from tt_platform.contracts import origins, services
+from tt_platform.contracts.certificate import certificate_rows, render_pdf
 from tt_platform.contracts.forms import ITEM_ROWS, ChangeRequestForm, ContractForm, DecisionForm, NoteForm
 from tt_platform.contracts.models import REFUSAL_REASONS, RETURN_REASONS, Contract, ContractStatus
 from tt_platform.database import db
@@ -305,8 +306,6 @@ def _certificate_contract(contract_id: int) -> Contract:
 @bp.route("/<int:contract_id>/certificate")
 @permission(LOGIN)
 def certificate(contract_id: int):
-    from tt_platform.contracts.certificate import certificate_rows
-
     contract = _certificate_contract(contract_id)
     return render_template("contracts/certificate.html", contract=contract, rows=certificate_rows(contract))
 
@@ -314,8 +313,6 @@ def certificate(contract_id: int):
 @bp.route("/<int:contract_id>/certificate.pdf")
 @permission(LOGIN)
 def certificate_pdf(contract_id: int):
-    from tt_platform.contracts.certificate import render_pdf
-
     contract = _certificate_contract(contract_id)
     return render_pdf(contract), 200, {
         "Content-Type": "application/pdf",

@@ -25,14 +25,20 @@ from tt_platform.accounts.models import BrokerLevel, Membership, Organisation, O
 from tt_platform.achievements import services as achievements
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit.models import AuditEntry
+from tt_platform.brokerage.models import Case, Participant
+from tt_platform.contracts.models import Contract, RegistrationCounter
 from tt_platform.database import china_today, db
 from tt_platform.demand_lists import services as demand_lists
 from tt_platform.demands import services as demands
 from tt_platform.demands.models import Demand
+from tt_platform.demo.alerts import load_alerts
+from tt_platform.demo.brokerage import load_brokerage
+from tt_platform.demo.contracts import load_contracts
 from tt_platform.indexing import outbox
 from tt_platform.listings import services as listings
 from tt_platform.listings.models import ListingStatus
 from tt_platform.listings.summary import summary_of
+from tt_platform.roadshows.models import Registration, Roadshow
 
 DATA = Path(__file__).parent / "data"
 #: One password for every demo account (listed in the README and printed by the loader).
@@ -147,10 +153,6 @@ def load(echo: Callable[[str], None] = print) -> dict[str, int]:
             demand_lists.add_to_list(operator, demand_list, demand)
 
     db.session.flush()
-    from tt_platform.demo.alerts import load_alerts
-    from tt_platform.demo.brokerage import load_brokerage
-    from tt_platform.demo.contracts import load_contracts
-
     brokerage = load_brokerage(orgs, users, today, _rng("brokerage"))
     n_contracts = load_contracts(orgs, users, today, _rng("contracts"))
     counts = {"organisations": len(orgs), "users": len(users), "results": n_results,
@@ -308,8 +310,6 @@ def remove() -> int:
 
 def _remove_contracts(org_ids: set[int]) -> None:
     """Demo contracts, and any contract that involves a demo organisation or was recorded by a demo user."""
-    from tt_platform.contracts.models import Contract, RegistrationCounter
-
     demo_user_ids = sa.select(Membership.user_id).where(Membership.organisation_id.in_(org_ids))
     ids = db.session.scalars(sa.select(Contract.id).where(sa.or_(
         Contract.is_demo.is_(True), Contract.seller_org_id.in_(org_ids), Contract.buyer_org_id.in_(org_ids),
@@ -324,9 +324,6 @@ def _remove_contracts(org_ids: set[int]) -> None:
 
 def _remove_brokerage(org_ids: set[int]) -> None:
     """Cases and roadshows of demo agencies or with demo participants, and demo users' tokens."""
-    from tt_platform.brokerage.models import Case, Participant
-    from tt_platform.roadshows.models import Registration, Roadshow
-
     demo_user_ids = sa.select(Membership.user_id).where(Membership.organisation_id.in_(org_ids))
     case_ids = db.session.scalars(sa.select(Case.id).where(sa.or_(
         Case.is_demo.is_(True), Case.agency_id.in_(org_ids), Case.created_by_id.in_(demo_user_ids),

@@ -15,6 +15,8 @@ def get_backend() -> SearchBackend:
     backend = ext.get("tt_search_backend")
     if backend is None:
         name = current_app.config["SEARCH_BACKEND"]
+        # Each backend's module is imported only when it is chosen: an Elasticsearch deployment
+        # never loads tantivy, an embedded one never the Elasticsearch client.
         if name == "embedded":
             from search.backends.embedded import EmbeddedBackend
 
@@ -39,6 +41,7 @@ def get_vectors() -> Vectors | None:
     """The vector store and embedder of the dense channel, or None when it is off."""
     ext = current_app.extensions
     if "tt_vectors" not in ext:
+        # Imported on first use: the ONNX runtime costs start-up time that pages without matching don't need.
         from search import embeddings
 
         embedder = embeddings.load_embedder(current_app.config["SEARCH_EMBEDDINGS"])

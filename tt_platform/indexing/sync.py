@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from search.backends.base import BackendUnavailable
 from tt_platform.database import db, utcnow
 from tt_platform.indexing import registry
-from tt_platform.indexing.engine import get_backend
+from tt_platform.indexing.engine import get_backend, get_vectors
 from tt_platform.indexing.outbox import SearchOutbox, pending_count
 
 log = logging.getLogger(__name__)
@@ -203,8 +203,6 @@ class EmbedReport:
 def embed(progress: Callable[[int], None] | None = None, batch: int = 256) -> EmbedReport:
     """Give every listing whose text changed a vector (cached texts cost nothing); drop vectors of
     listings that are gone. Outside the request path: run it from cron or after imports."""
-    from tt_platform.indexing.engine import get_vectors
-
     report = EmbedReport()
     vectors = get_vectors()
     if vectors is None:
@@ -256,8 +254,6 @@ def status() -> dict:
         indexed, name = None, f"unavailable ({exc})"
     in_db = sum(db.session.scalar(sa.select(sa.func.count()).select_from(e.model)) or 0
                 for e in registry.entities().values())
-    from tt_platform.indexing.engine import get_vectors
-
     vectors = get_vectors()
     dense = f"{vectors.embedder.name}: {len(vectors.store)} vectors" if vectors else "off"
     return {"backend": name, "indexed": indexed, "in_database": in_db, "outbox_pending": pending, "dense": dense}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from tt_platform import taxonomy
 from tt_platform.accounts.models import Role, User
 from tt_platform.audit import models as audit
 from tt_platform.database import china_today, db, utcnow
@@ -70,8 +71,6 @@ def publishing_membership(user, role: Role, message: str):
 
 def common_problem(data) -> str | None:
     """The rule every listing shares (field, region, modes from the code lists); a message or None."""
-    from tt_platform import taxonomy
-
     if data.field_code not in taxonomy.fields():
         return _("Unknown technology field.")
     if data.region_code not in taxonomy.regions():

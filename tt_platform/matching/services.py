@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from search.backends.base import BackendUnavailable
 from search.documents import ACHIEVEMENT, DEMAND, Filters, MatchQuery
 from search.matching import DenseChannel, Match, PreparedQuery, match, prepare
+from tt_platform.achievements.models import Achievement
 from tt_platform.database import db
 from tt_platform.demands.models import Demand
 from tt_platform.indexing import registry
@@ -19,6 +20,9 @@ from tt_platform.indexing.engine import get_backend, get_vectors
 from tt_platform.listings.models import PUBLIC_STATES
 from tt_platform.matching.models import MatchSummary
 from tt_platform.vocabulary import services as vocabulary
+
+#: The two sides of a match, by the name URLs use.
+LISTING_KINDS = {"demand": Demand, "result": Achievement}
 
 OTHER_SIDE = {DEMAND: ACHIEVEMENT, ACHIEVEMENT: DEMAND}
 

@@ -5,14 +5,12 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from search.backends.base import BackendUnavailable
-from tt_platform.achievements.models import Achievement
-from tt_platform.demands.models import Demand
 from tt_platform.listings import services as listings
 from tt_platform.matching import services
 from tt_platform.security import PUBLIC, permission
 
 bp = Blueprint("matching", __name__, url_prefix="/matches")
-KINDS = {"demand": Demand, "result": Achievement}
+KINDS = services.LISTING_KINDS
 
 
 @bp.route("/<kind>/<int:listing_id>")

@@ -21,6 +21,7 @@ from tt_platform.database import db, utcnow
 from tt_platform.demands.models import Demand
 from tt_platform.listings import services as listings
 from tt_platform.listings.models import PUBLIC_STATES
+from tt_platform.matching import services as matching
 from tt_platform.roadshows.models import (
     INTENTION_LEVELS,
     AgendaSlot,
@@ -149,8 +150,6 @@ def suggest_agenda(roadshow: Roadshow, limit: int = 12, per_demand: int = 10) ->
     """Results for the agenda, from the published demands of the registered enterprises: each demand
     is matched by the engine; a result scores the sum over demands of its match score, so results
     that answer several registrants' demands come first. Results already on the agenda are skipped."""
-    from tt_platform.matching import services as matching
-
     org_ids = [r.organisation_id for r in roadshow.registrations
                if r.status in (RegistrationStatus.PENDING, RegistrationStatus.APPROVED)]
     if not org_ids:

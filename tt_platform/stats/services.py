@@ -14,8 +14,11 @@ from flask_babel import lazy_gettext as _l
 
 from tt_platform import taxonomy
 from tt_platform.accounts.models import Organisation, User
+from tt_platform.brokerage.models import case_demand
 from tt_platform.contracts.models import Contract, ContractStatus
 from tt_platform.database import CHINA, db
+from tt_platform.demands.models import Demand
+from tt_platform.matching.models import MatchSummary
 
 
 @dataclass(frozen=True)
@@ -214,8 +217,6 @@ class FunnelStep:
 def funnel(f: StatsFilter) -> list[FunnelStep]:
     """Demands published → matched (see `flask match summarise`) → worked in a case → led to a
     contract → registered (by the demands' publication dates within the period)."""
-    from tt_platform.demands.models import Demand
-
     conds = [Demand.published_at.is_not(None)]
     if f.start:
         conds.append(Demand.published_at >= dt.datetime.combine(f.start, dt.time(), CHINA))  # Beijing days
@@ -228,9 +229,6 @@ def funnel(f: StatsFilter) -> list[FunnelStep]:
     demand_ids = sa.select(Demand.id).where(*conds)
     steps = [("published", _l("Demands published"), db.session.scalar(
         sa.select(sa.func.count()).select_from(demand_ids.subquery())))]
-    from tt_platform.brokerage.models import case_demand
-    from tt_platform.matching.models import MatchSummary
-
     steps.append(("matched", _l("Demands with matching research results"), db.session.scalar(
         sa.select(sa.func.count(MatchSummary.demand_id)).where(MatchSummary.demand_id.in_(demand_ids),
                                                                MatchSummary.matched_results > 0))))
