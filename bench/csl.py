@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from search.documents import ACHIEVEMENT, Listing, MatchQuery
+from search.documents import ACHIEVEMENT, Listing, MatchQuery, doc_id
 from tt_platform import taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +18,7 @@ def csl_listings(path: Path = CSL) -> list[Listing]:
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, start=1):
             r = json.loads(line)
-            out.append(Listing(doc_id=f"{ACHIEVEMENT}:{n}", kind=ACHIEVEMENT, title=r["title"],
+            out.append(Listing(doc_id=doc_id(ACHIEVEMENT, n), kind=ACHIEVEMENT, title=r["title"],
                                text=r["abstract"], keywords=tuple(r["keywords"]),
                                field_code=fields.get(r["discipline"]), external_ref=r["id"]))
     return out

@@ -10,7 +10,7 @@ import random
 import re
 from pathlib import Path
 
-from search.documents import ACHIEVEMENT, DEMAND, Listing
+from search.documents import ACHIEVEMENT, DEMAND, Listing, doc_id
 
 ROOT = Path(__file__).resolve().parent.parent
 CSL = ROOT / "tt_platform/demo/data/csl_2k.jsonl"
@@ -40,7 +40,7 @@ def listings(n: int, seed: int = 7, demand_share: float = 0.2) -> list[Listing]:
         text = "。".join(rng.sample(sentences, rng.randint(2, 4))) + "。"
         price = rng.choice([None, 10.0, 30.0, 50.0, 100.0, 200.0, 500.0])
         out.append(Listing(
-            doc_id=f"{kind}:{i + 1}", kind=kind, title=title[:200], text=text, keywords=tuple(kws),
+            doc_id=doc_id(kind, i + 1), kind=kind, title=title[:200], text=text, keywords=tuple(kws),
             field_code=rng.choice(FIELDS), region_code=rng.choice(REGIONS), trl=rng.randint(1, 9),
             modes=tuple(rng.sample(MODES, rng.randint(1, 3))), amount_low=price, amount_high=price,
             published_at=1.7e9 + rng.randint(0, 3e7), org_kind=rng.choice(["university", "institute", "enterprise"]),

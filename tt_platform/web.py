@@ -1,7 +1,9 @@
 """Request-level wiring: security headers, sessions, user loading, template helpers."""
 from __future__ import annotations
 
-from flask import g
+from collections.abc import Callable
+
+from flask import abort, flash, g, redirect
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user
@@ -9,6 +11,7 @@ from flask_login import current_user
 from tt_platform.accounts.models import User
 from tt_platform.database import db
 from tt_platform.extensions import login_manager, talisman
+from tt_platform.security import NotAllowed
 
 CSP = {
     "default-src": "'self'",
@@ -65,3 +68,22 @@ def load_user(user_id: str):
         return None
     return user
 
+
+
+def commit_action(action: Callable[[], str | None], *, errors: type[Exception] | tuple, next_url: str):
+    """One state-changing POST: run the service call, commit once and flash its message; on a
+    broken rule roll back and flash the rule's message; on a permission refusal roll back and 403.
+    Services never commit, so this is the one place a view's change is made durable."""
+    try:
+        message = action()
+    except errors as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    else:
+        db.session.commit()
+        if message:
+            flash(message, "success")
+    return redirect(next_url)

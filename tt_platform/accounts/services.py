@@ -137,7 +137,7 @@ def create_operator(org: OrganisationData, person: PersonData, *, registration_o
         user=user, organisation=organisation, role=Role.OPERATOR, is_org_admin=True,
         is_registrar=registration_office,
     )])
-    db.session.flush()
+    db.session.flush()  # the caller shows or links the new row by its id
     return user
 
 
@@ -241,7 +241,7 @@ def accept_invitation(invitation: Invitation, person: PersonData) -> User:
         membership.broker_certificate_no = person.broker_certificate_no or None
     invitation.accepted_at = utcnow()
     db.session.add_all([user, membership])
-    db.session.flush()
+    db.session.flush()  # ids for the audit row
     audit.record(user, "organisation", invitation.organisation_id, "joined", note=user.email)
     return user
 

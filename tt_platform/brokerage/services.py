@@ -141,7 +141,7 @@ def open_case(broker: User, title: str, demands: list[Demand], results: list[Ach
     for result in results:
         _add_participant(case, result.organisation, "supply")
     db.session.add(case)
-    db.session.flush()
+    db.session.flush()  # ids for the audit row
     audit.record(broker, "case", case.id, "created", to_status=case.stage.value,
                  data={"source": source, "demands": [d.id for d in demands], "results": [r.id for r in results]})
     return case
@@ -171,7 +171,7 @@ def request_broker(user: User, listing, agency: Organisation, message: str) -> C
         case.results = [listing]
         _add_participant(case, listing.organisation, "supply", user)
     db.session.add(case)
-    db.session.flush()
+    db.session.flush()  # ids for the audit row
     audit.record(user, "case", case.id, "created", to_status=case.stage.value, note=message,
                  data={"source": "request", "agency": agency.id})
     return case
@@ -179,7 +179,7 @@ def request_broker(user: User, listing, agency: Organisation, message: str) -> C
 
 def claim(broker: User, case: Case) -> None:
     _require(is_agency_broker(broker, case), _("Only brokers of this agency can claim the request."))
-    db.session.flush()
+    db.session.flush()  # pending changes first: the conditional UPDATE below runs in SQL and must see them
     taken = db.session.execute(sa.update(Case).where(Case.id == case.id, Case.broker_id.is_(None))
                                .values(broker_id=broker.id), execution_options={"synchronize_session": False})
     if taken.rowcount != 1:
@@ -220,7 +220,7 @@ def add_note(user: User, case: Case, body: str) -> Note:
         raise CaseError(_("A note has 1 to 5,000 characters."))
     note = Note(author_id=user.id, body=body)
     case.notes.append(note)
-    db.session.flush()
+    db.session.flush()  # write now: a broken constraint fails inside the service, not at the request's commit
     audit.record(user, "case", case.id, "note", note=body[:200])
     return note
 
@@ -235,7 +235,7 @@ def add_task(user: User, case: Case, title: str, due_on: dt.date, owner_id: int)
         raise CaseError(_("A task's owner must work on the case."))
     task = Task(title=title, due_on=due_on, owner_id=owner.id)
     case.tasks.append(task)
-    db.session.flush()
+    db.session.flush()  # write now: a broken constraint fails inside the service, not at the request's commit
     audit.record(user, "case", case.id, "task", note=f"{title} ({due_on.isoformat()}, {owner.name})")
     return task
 
@@ -253,7 +253,7 @@ def add_participant(user: User, case: Case, org: Organisation, side: str) -> Non
     if side not in ("demand", "supply", "other") or org.verification is not Verification.VERIFIED:
         raise CaseError(_("Choose a verified organisation and its side."))
     _add_participant(case, org, side)
-    db.session.flush()
+    db.session.flush()  # write now: a broken constraint fails inside the service, not at the request's commit
     audit.record(user, "case", case.id, "participant", note=org.name)
 
 
@@ -276,7 +276,7 @@ def add_document(user: User, case: Case, filename: str, data: bytes, upload_dir:
     doc = Document(filename=name, stored_name=stored, content_type=ALLOWED_DOCUMENTS[suffix], size=len(data),
                    sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=user.id)
     case.documents.append(doc)
-    db.session.flush()
+    db.session.flush()  # write now: a broken constraint fails inside the service, not at the request's commit
     audit.record(user, "case", case.id, "document", note=name)
     return doc
 

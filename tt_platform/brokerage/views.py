@@ -21,7 +21,8 @@ from tt_platform.database import china_today, db
 from tt_platform.demands.models import Demand
 from tt_platform.indexing import registry
 from tt_platform.listings import services as listings
-from tt_platform.security import LOGIN, NotAllowed, permission
+from tt_platform.security import LOGIN, permission
+from tt_platform.web import commit_action
 
 bp = Blueprint("brokerage", __name__, url_prefix="/cases")
 
@@ -113,18 +114,8 @@ def detail(case_id: int):
 
 def _act(case_id: int, action):
     case = _visible_or_404(case_id)
-    try:
-        message = action(case)
-    except services.CaseError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for("brokerage.detail", case_id=case_id))
+    return commit_action(lambda: action(case), errors=services.CaseError,
+                         next_url=url_for("brokerage.detail", case_id=case_id))
 
 
 @bp.route("/<int:case_id>/claim", methods=["POST"])

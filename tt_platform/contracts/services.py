@@ -210,7 +210,7 @@ def create(user: User, data: ContractData) -> Contract:
         contract.broker_id, contract.agency_id = user.id, membership.organisation_id
     _apply(contract, data)
     db.session.add(contract)
-    db.session.flush()
+    db.session.flush()  # ids for the audit row
     audit.record(user, "contract", contract.id, "created", to_status=contract.status.value)
     return contract
 
@@ -221,7 +221,7 @@ def update(user: User, contract: Contract, data: ContractData) -> list[str]:
     check(data)
     changed = _apply(contract, data)
     if changed:
-        db.session.flush()
+        db.session.flush()  # write now: a broken constraint fails inside the service, not at the request's commit
         audit.record(user, "contract", contract.id, "updated", data={"fields": changed})
     return changed
 
@@ -233,7 +233,7 @@ def _transition(contract: Contract, actor: User, expected: tuple[ContractStatus,
     old = contract.status
     if old not in expected:
         raise ContractError(_("This contract is %(status)s: that step is not possible now.", status=old.label))
-    db.session.flush()
+    db.session.flush()  # pending changes first: the conditional UPDATE below runs in SQL and must see them
     result = db.session.execute(
         sa.update(Contract).where(Contract.id == contract.id, Contract.status.in_([s.value for s in expected]))
         .values(status=new.value), execution_options={"synchronize_session": False})
@@ -315,7 +315,7 @@ def register(registrar: User, contract: Contract) -> str:
     contract.registration_number = next_number(contract.office, on.year)
     contract.registered_on, contract.registrar_id = on, registrar.id
     contract.decision_code = contract.decision_note = None
-    db.session.flush()
+    db.session.flush()  # write now: a broken constraint fails inside the service, not at the request's commit
     audit.record(registrar, "contract", contract.id, "numbered", note=contract.registration_number)
     return contract.registration_number
 
@@ -361,7 +361,7 @@ def register_change(registrar: User, contract: Contract, data: ContractData, not
     before = {"total_fen": contract.total_fen, "tech_fen": contract.tech_fen, "subtype_code": contract.subtype_code}
     changed = _apply(contract, data)
     contract.change_request = None
-    db.session.flush()
+    db.session.flush()  # write now: a broken constraint fails inside the service, not at the request's commit
     audit.record(registrar, "contract", contract.id, "change_registered", note=note,
                  data={"fields": changed, "before": before})
     return changed

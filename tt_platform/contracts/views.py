@@ -18,6 +18,7 @@ from tt_platform.database import db
 from tt_platform.demands.models import Demand
 from tt_platform.listings import services as listings
 from tt_platform.security import LOGIN, NotAllowed, permission
+from tt_platform.web import commit_action
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 
@@ -208,20 +209,10 @@ def _linked_work(contract: Contract) -> dict:
             "roadshow": origins.find(origins.ROADSHOW, contract.roadshow_id, current_user)}
 
 
-def _act(contract_id: int, action) -> object:
+def _act(contract_id: int, action):
     contract = _visible_or_404(contract_id)
-    try:
-        message = action(contract)
-    except services.ContractError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for("contracts.detail", contract_id=contract_id))
+    return commit_action(lambda: action(contract), errors=services.ContractError,
+                         next_url=url_for("contracts.detail", contract_id=contract_id))
 
 
 @bp.route("/<int:contract_id>/submit", methods=["POST"])

@@ -15,6 +15,7 @@ from tt_platform.forms import BaseForm, RegionField, length, required
 from tt_platform.listings import services as listings
 from tt_platform.listings.views import current_user_is_operator, flash_form_errors
 from tt_platform.security import OPERATOR, PUBLIC, permission
+from tt_platform.web import commit_action
 
 bp = Blueprint("demand_lists", __name__, url_prefix="/demand-lists")
 
@@ -106,14 +107,6 @@ def change_demands():
         abort(404)
     if demand is None:
         abort(404)
-    try:
-        if request.form.get("action") == "remove":
-            services.remove_from_list(current_user, demand_list, demand)
-        else:
-            services.add_to_list(current_user, demand_list, demand)
-    except services.DemandError as exc:
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("Saved."), "success")
-    return redirect(url_for("demand_lists.detail", list_id=demand_list.id))
+    change = services.remove_from_list if request.form.get("action") == "remove" else services.add_to_list
+    return commit_action(lambda: change(current_user, demand_list, demand) or _("Saved."),
+                         errors=services.DemandError, next_url=url_for("demand_lists.detail", list_id=demand_list.id))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from search.documents import Listing
+from search.documents import Listing, doc_id, split_doc_id
 from tt_platform.database import db
 
 
@@ -38,13 +38,9 @@ def model(name: str) -> type | None:
     return entity.model if entity else None
 
 
-def doc_id(entity_type: str, entity_id: int) -> str:
-    return f"{entity_type}:{entity_id}"
-
-
 def rows(entity_type: str, doc_ids: list[str]) -> dict[str, object]:
     """The database rows behind search hits of one entity type, by document id, in one query."""
     entity_model = model(entity_type)
-    ids = [int(d.split(":", 1)[1]) for d in doc_ids]
+    ids = [split_doc_id(d)[1] for d in doc_ids]
     found = db.session.scalars(sa.select(entity_model).where(entity_model.id.in_(ids))).all() if ids else []
     return {doc_id(entity_type, r.id): r for r in found}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from search.backends.base import BackendUnavailable
+from search.documents import doc_id
 from tt_platform.database import db, utcnow
 from tt_platform.indexing import registry
 from tt_platform.indexing.engine import get_backend, get_vectors
@@ -60,7 +61,7 @@ def drain(limit: int = 10_000) -> DrainReport:
                 continue
             docs = _documents(entity, sorted(ids))
             report.upserted += backend.upsert(docs.values())
-            report.deleted += backend.delete(registry.doc_id(name, i) for i in ids if i not in docs)
+            report.deleted += backend.delete(doc_id(name, i) for i in ids if i not in docs)
         backend.commit()
     except BackendUnavailable as exc:
         log.warning("search index not updated, %d outbox rows stay pending: %s", len(rows), exc)

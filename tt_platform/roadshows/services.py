@@ -110,7 +110,7 @@ def create(user: User, data: RoadshowData) -> Roadshow:
     _check(data)
     roadshow = Roadshow(organiser_id=membership.organisation_id, created_by_id=user.id, **data.__dict__)
     db.session.add(roadshow)
-    db.session.flush()
+    db.session.flush()  # ids for the audit row
     audit.record(user, "roadshow", roadshow.id, "created")
     return roadshow
 
@@ -188,7 +188,7 @@ def add_slot(user: User, roadshow: Roadshow, result: Achievement, presenter: str
                       presenter=presenter[:100], reason=reason, starts_at=roadshow.starts_at)
     roadshow.slots.append(slot)
     _retime(roadshow)
-    db.session.flush()
+    db.session.flush()  # write now: a broken constraint fails inside the service, not at the request's commit
     audit.record(user, "roadshow", roadshow.id, "agenda", note=result.title[:200])
     return slot
 
@@ -258,7 +258,7 @@ def register(user: User, roadshow: Roadshow, attendees: int, today: dt.date) -> 
         registration = Registration(organisation_id=membership.organisation_id, user_id=user.id,
                                     attendees=attendees, status=status)
         roadshow.registrations.append(registration)
-    db.session.flush()
+    db.session.flush()  # write now: a broken constraint fails inside the service, not at the request's commit
     audit.record(user, "roadshow", roadshow.id, "registered", to_status=status.value,
                  note=membership.organisation.name)
     return registration
@@ -303,7 +303,7 @@ def record_intention(user: User, roadshow: Roadshow, result_id: int, level: str,
         intention = Intention(achievement_id=result_id, level=level)
         registration.intentions.append(intention)
     intention.level, intention.note = level, (note or "").strip()[:2000] or None
-    db.session.flush()
+    db.session.flush()  # write now: a broken constraint fails inside the service, not at the request's commit
     return intention
 
 
@@ -323,7 +323,7 @@ def intention_to_case(broker: User, intention: Intention) -> Case:
                            list(demands), [intention.achievement], source="roadshow", roadshow_id=roadshow.id)
     cases._add_participant(case, registration.organisation, "demand", registration.user)
     intention.case_id = case.id
-    db.session.flush()
+    db.session.flush()  # write now: a broken constraint fails inside the service, not at the request's commit
     return case
 
 

@@ -14,6 +14,7 @@ from tt_platform.roadshows import ics, services
 from tt_platform.roadshows.forms import RoadshowForm
 from tt_platform.roadshows.models import INTENTION_LEVELS, Intention, Registration, RegistrationStatus, Roadshow
 from tt_platform.security import LOGIN, PUBLIC, NotAllowed, permission
+from tt_platform.web import commit_action
 
 bp = Blueprint("roadshows", __name__, url_prefix="/roadshows")
 
@@ -105,20 +106,9 @@ def detail(roadshow_id: int):
 
 def _act(roadshow_id: int, action):
     roadshow = _visible_or_404(roadshow_id)
-    try:
-        message = action(roadshow)
-    except services.RoadshowError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    else:
-        db.session.commit()
-        if message:
-            flash(message, "success")
-    return redirect(request.form.get("next") == "agenda" and url_for("roadshows.agenda", roadshow_id=roadshow_id)
-                    or url_for("roadshows.detail", roadshow_id=roadshow_id))
+    next_url = (url_for("roadshows.agenda", roadshow_id=roadshow_id) if request.form.get("next") == "agenda"
+                else url_for("roadshows.detail", roadshow_id=roadshow_id))
+    return commit_action(lambda: action(roadshow), errors=services.RoadshowError, next_url=next_url)
 
 
 @bp.route("/<int:roadshow_id>/publish", methods=["POST"])
