@@ -265,8 +265,10 @@ def update_organisation(actor: User, organisation: Organisation, data: Organisat
                                                                Organisation.id != organisation.id))
     if clash is not None:
         raise AccountError(_("Another organisation is registered with this code."))
-    if data.region_code not in taxonomy.regions() or data.party_type not in taxonomy.party_types():
+    if data.region_code not in taxonomy.regions():
         raise AccountError(_("Unknown region code."))
+    if data.party_type not in taxonomy.party_types():
+        raise AccountError(_("Unknown party type."))
     identity_changed = (data.name.strip() != organisation.name or code != organisation.credit_code)
     organisation.name = data.name.strip()
     organisation.credit_code = code

@@ -6,10 +6,11 @@ from wtforms import BooleanField, FieldList, FormField, StringField, TextAreaFie
 from wtforms.validators import Optional, ValidationError
 
 from tt_platform import taxonomy
+from tt_platform.achievements.services import MAX_IP_RECORDS
 from tt_platform.forms import CodeSelectField, MoneyField, length, required
 from tt_platform.listings.forms import ListingFields, trl_choices
 
-MAX_IP_ROWS = 10
+MAX_IP_ROWS = MAX_IP_RECORDS
 
 
 def maturity_choices():

@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from tt_platform import taxonomy
 from tt_platform.accounts.models import Role, User
 from tt_platform.achievements.models import Achievement, IPRecord
-from tt_platform.database import db
 from tt_platform.listings import services as listings
-from tt_platform.listings.models import ListingStatus
+
+MAX_IP_RECORDS = 10
 
 
 class AchievementError(Exception):
@@ -59,9 +59,17 @@ def _check(data: AchievementData) -> None:
         raise AchievementError(_("Unknown maturity stage."))
     if data.asking_price is None and not data.price_negotiable:
         raise AchievementError(_("Give an asking price or tick “negotiable”."))
+    if len(data.ip_records) > MAX_IP_RECORDS:
+        raise AchievementError(_("At most %(n)d IP records per result.", n=MAX_IP_RECORDS))
     for ip in data.ip_records:
         if ip.ip_type not in taxonomy.IP_TYPES or ip.status not in taxonomy.IP_STATUSES:
             raise AchievementError(_("Each IP record needs a type and a status."))
+        if ip.ip_type != "trade_secret" and not ip.number.strip():
+            raise AchievementError(_("Patents and registrations need their number."))
+        if len(ip.number) > 60 or len(ip.title) > 200:
+            raise AchievementError(_("An IP number has at most 60 characters, its title at most 200."))
+    if len(data.description.strip()) > 20000 or len(data.team) > 3000:
+        raise AchievementError(_("The description has at most 20,000 characters, the team at most 3,000."))
     if not data.title.strip() or not data.summary.strip() or not data.description.strip():
         raise AchievementError(_("Title, summary and description are required."))
 
@@ -89,23 +97,10 @@ def _apply(achievement: Achievement, data: AchievementData) -> list[str]:
 
 
 def create_achievement(user: User, data: AchievementData, *, submit: bool = False) -> Achievement:
-    membership = listings.publishing_membership(
-        user, Role.RESEARCH, _("Only members of universities and research institutes publish results."))
-    _check(data)
-    achievement = Achievement(organisation_id=membership.organisation_id, created_by_id=user.id,
-                              status=ListingStatus.DRAFT)
-    _apply(achievement, data)
-    db.session.add(achievement)
-    listings.record_created(achievement, user)
-    if submit:
-        listings.submit(achievement, user)
-    return achievement
+    return listings.create_listing(
+        user, Achievement, data, role=Role.RESEARCH, check=_check, apply=_apply, and_submit=submit,
+        refusal=_("Only members of universities and research institutes publish results."))
 
 
 def update_achievement(user: User, achievement: Achievement, data: AchievementData) -> list[str]:
-    listings.require_owner(user, achievement)  # before anything is touched
-    _check(data)
-    changed = _apply(achievement, data)
-    if changed:
-        listings.record_edited(achievement, user, changed)
-    return changed
+    return listings.update_listing(user, achievement, data, check=_check, apply=_apply)

@@ -14,7 +14,6 @@ from tt_platform.accounts.models import Role, User
 from tt_platform.database import db
 from tt_platform.demands.models import Demand, DemandList
 from tt_platform.listings import services as listings
-from tt_platform.listings.models import ListingStatus
 
 
 class DemandError(Exception):
@@ -85,24 +84,12 @@ def _apply(demand: Demand, data: DemandData) -> list[str]:
 
 def create_demand(user: User, data: DemandData, *, submit: bool = False) -> Demand:
     """An enterprise member drafts a demand for their organisation (and optionally submits it)."""
-    membership = listings.publishing_membership(user, Role.ENTERPRISE, _("Only enterprise members publish demands."))
-    _check(data)
-    demand = Demand(organisation_id=membership.organisation_id, created_by_id=user.id, status=ListingStatus.DRAFT)
-    _apply(demand, data)
-    db.session.add(demand)
-    listings.record_created(demand, user)
-    if submit:
-        listings.submit(demand, user)
-    return demand
+    return listings.create_listing(user, Demand, data, role=Role.ENTERPRISE, check=_check, apply=_apply,
+                                   refusal=_("Only enterprise members publish demands."), and_submit=submit)
 
 
 def update_demand(user: User, demand: Demand, data: DemandData) -> list[str]:
-    listings.require_owner(user, demand)  # before anything is touched
-    _check(data)
-    changed = _apply(demand, data)
-    if changed:
-        listings.record_edited(demand, user, changed)
-    return changed
+    return listings.update_listing(user, demand, data, check=_check, apply=_apply)
 
 
 def all_lists():

@@ -1,6 +1,8 @@
 """Visibility and lifecycle rules shared by demands and results. Services flush, never commit."""
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -69,15 +71,67 @@ def publishing_membership(user, role: Role, message: str):
     raise NotAllowed(message)
 
 
-def common_problem(data) -> str | None:
-    """The rule every listing shares (field, region, modes from the code lists); a message or None."""
+#: How far ahead a listing may be valid (the form's date picker says the same).
+MAX_VALIDITY = dt.timedelta(days=3 * 366)
+#: Length limits of the fields every listing has: (min, max) characters after trimming.
+TEXT_LIMITS = {"title": (4, 200), "summary": (10, 1000), "keywords": (0, 500), "contact_name": (1, 100),
+               "contact_phone": (1, 40), "contact_email": (0, 254)}
+
+
+def common_problem(data, *, today: dt.date | None = None) -> str | None:
+    """The rules every listing shares (code lists, text limits, validity window); a message or None.
+    The web forms check the same limits for inline messages; the API and the importers rely on these."""
     if data.field_code not in taxonomy.fields():
         return _("Unknown technology field.")
     if data.region_code not in taxonomy.regions():
         return _("Unknown region code.")
     if not data.cooperation_modes or any(m not in taxonomy.COOPERATION_MODES for m in data.cooperation_modes):
         return _("Choose at least one cooperation mode from the list.")
+    for name, (low, high) in TEXT_LIMITS.items():
+        size = len((getattr(data, name, None) or "").strip())
+        if not low <= size <= high:
+            return _("“%(field)s” must have %(low)d to %(high)d characters (it has %(size)d).",
+                     field=_field_label(name), low=low, high=high, size=size)
+    if data.valid_until is not None:
+        today = today or china_today()
+        if data.valid_until < today:
+            return _("The validity date must not be in the past.")
+        if data.valid_until > today + MAX_VALIDITY:
+            return _("Listings are valid for at most three years.")
     return None
+
+
+def _field_label(name: str) -> str:
+    return {"title": _("Title"), "summary": _("Public summary"), "keywords": _("Keywords"),
+            "contact_name": _("Contact person"), "contact_phone": _("Contact phone"),
+            "contact_email": _("Contact e-mail")}[name]
+
+
+def create_listing(user: User, model, data, *, role: Role, refusal: str, check, apply, and_submit: bool = False):
+    """Draft a listing of `model` for the organisation through which `user` publishes `role`
+    listings: the rules (`check`) first, then the fields (`apply`), the audit and outbox rows, and
+    optionally the submission for review. Demands and results both come through here."""
+    membership = publishing_membership(user, role, refusal)
+    check(data)
+    listing = model(organisation_id=membership.organisation_id, created_by_id=_user(user).id,
+                    status=ListingStatus.DRAFT)
+    apply(listing, data)
+    db.session.add(listing)
+    record_created(listing, user)
+    if and_submit:
+        submit(listing, user)
+    return listing
+
+
+def update_listing(user: User, listing, data, *, check, apply) -> list[str]:
+    """Change a listing's fields (owner only, checked before anything is touched); the names of the
+    changed fields, each edit in the trail, a published listing back to review."""
+    require_owner(user, listing)
+    check(data)
+    changed = apply(listing, data)
+    if changed:
+        record_edited(listing, user, changed)
+    return changed
 
 
 def _set_status(listing, actor: User | None, new: ListingStatus, action: str, note: str | None = None,

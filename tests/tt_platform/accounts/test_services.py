@@ -256,8 +256,10 @@ def test_organisation_edits_are_checked(db):
         services.update_organisation(admin, org, same_org(org, credit_code=other.credit_code))
     with pytest.raises(AccountError, match="统一社会信用代码无效"):
         services.update_organisation(admin, org, same_org(org, credit_code="123"))
-    with pytest.raises(AccountError):
+    with pytest.raises(AccountError, match="地区"):
         services.update_organisation(admin, org, same_org(org, region_code="999999"))
+    with pytest.raises(AccountError, match="技术交易主体类型无效"):
+        services.update_organisation(admin, org, same_org(org, party_type="ZZ"))
     with pytest.raises(AccountError):
         services.update_organisation(admin, org, same_org(org, party_type="ZZ"))
     assert org.name != "改名" and org.is_verified

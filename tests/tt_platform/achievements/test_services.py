@@ -140,3 +140,26 @@ def test_an_enterprise_colleague_of_the_owner_cannot_update_either(db):
     db.session.flush()
     with pytest.raises(NotAllowed):
         services.update_achievement(member, result, data())
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"ip_records": [IPRecordData("invention_patent", "granted", "", "无号专利")]}, "号"),
+    ({"ip_records": [PATENT] * 11}, "10"),
+    ({"description": "长" * 20001}, "20,000"),
+    ({"title": "题" * 201}, "200"),
+    ({"title": "短"}, "4"),
+    ({"valid_until": dt.date.today() - dt.timedelta(days=2)}, "早于今天"),
+    ({"valid_until": dt.date.today() + dt.timedelta(days=3 * 366 + 2)}, "三年"),
+])
+def test_the_form_limits_hold_in_the_service_too(db, overrides, message):
+    """The API and the importers reach the service without the web form: the same limits hold."""
+    user = researcher()
+    before = count(db, Achievement)
+    with pytest.raises(AchievementError, match=message):
+        services.create_achievement(user, data(**overrides))
+    assert count(db, Achievement) == before
+
+
+def test_a_trade_secret_needs_no_number(db):
+    secret = IPRecordData("trade_secret", "granted", "", "配方")
+    assert services.create_achievement(researcher(), data(ip_records=[secret])).ip_records[0].number == ""
