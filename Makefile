@@ -42,7 +42,7 @@ test-sqlite: install
 test-postgres: install
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 -p no:cacheprovider -m "not e2e"
 
-# Benchmarks (numbers in README.md): matching quality on the public dev set.
+# Benchmarks (method and figures in bench/README.md): matching quality on the public dev set.
 bench: install
 	$(BIN)/python bench/quality.py
 

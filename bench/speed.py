@@ -3,10 +3,11 @@
     .venv/bin/python bench/speed.py [--sizes 10000,100000]
 
 Per size: indexing rate (analysis + tantivy, embeddings excluded), match latency for stored
-listings in-process (words + bigrams + dense channel; the vectors are random unit vectors of the
-model's size, 384, because embedding 100k texts on 2 cores takes hours — the real model's rate is
-measured separately on 1,000 real listings), ad-hoc text search over HTTP (lexical only, and with
-the semantic channel, which embeds the query with the real model), and peak memory.
+listings in-process (words + bigrams + dense channel; the vectors are the shipped e5 vectors of real
+listings plus noise, 384 dimensions, clustered like real ones, because embedding 100k texts on 2 cores
+takes hours — the real model's rate is measured separately on 1,000 real listings), ad-hoc text
+search over HTTP (lexical only, and with the semantic channel, which embeds the query with the real
+model), and peak memory.
 """
 from __future__ import annotations
 
