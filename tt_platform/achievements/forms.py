@@ -6,7 +6,7 @@ from wtforms import BooleanField, FieldList, FormField, StringField, TextAreaFie
 from wtforms.validators import Optional, ValidationError
 
 from tt_platform import taxonomy
-from tt_platform.achievements.services import MAX_IP_RECORDS
+from tt_platform.achievements.services import MAX_IP_RECORDS, AchievementData, IPRecordData
 from tt_platform.forms import CodeSelectField, MoneyField, length, required
 from tt_platform.listings.forms import ListingFields, trl_choices
 
@@ -61,3 +61,26 @@ class AchievementForm(ListingFields):
              "title": (e.form.title.data or "").strip(), "status": e.form.status.data}
             for e in self.ip_records.entries if not e.form.is_empty()
         ]
+
+    def load(self, result) -> None:
+        """Fields whose form value is not the column value, on the edit page's first view."""
+        self.trl.data = str(result.trl) if result.trl else ""
+        self.keywords.data = "，".join(result.keyword_list)
+
+    def to_data(self) -> AchievementData:
+        return AchievementData(
+            title=self.title.data, summary=self.summary.data, description=self.description.data,
+            field_code=self.field_code.data, region_code=self.region_code.data,
+            cooperation_modes=self.cooperation_modes.data, valid_until=self.valid_until.data,
+            contact_name=self.contact_name.data, contact_phone=self.contact_phone.data,
+            contact_email=self.contact_email.data or None, keywords=self.keywords.data or "",
+            trl=int(self.trl.data) if self.trl.data else None, maturity=self.maturity.data or None,
+            asking_price=self.asking_price.data, price_negotiable=self.price_negotiable.data,
+            team=self.team.data or "", ip_records=[IPRecordData(**row) for row in self.ip_rows()],
+        )
+
+    def before_render(self) -> None:
+        """Always offer two empty IP rows below the filled ones (up to the maximum)."""
+        filled = len(self.ip_rows())
+        while len(self.ip_records.entries) < min(filled + 2, MAX_IP_ROWS):
+            self.ip_records.append_entry()

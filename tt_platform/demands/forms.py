@@ -5,12 +5,8 @@ from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
 from tt_platform import taxonomy
-from tt_platform.forms import (
-    CodeSelectField,
-    MoneyField,
-    length,
-    required,
-)
+from tt_platform.demands.services import DemandData
+from tt_platform.forms import CodeSelectField, MoneyField, length, required
 from tt_platform.listings.forms import ListingFields, trl_choices
 
 
@@ -44,3 +40,25 @@ class DemandForm(ListingFields):
             return None, None
         section, _sep, division = raw.partition(":")
         return section, division or None
+
+    def load(self, demand) -> None:
+        """Fields whose form value is not the column value, on the edit page's first view."""
+        self.industry.data = (f"{demand.industry_section}:{demand.industry_division}" if demand.industry_division
+                              else demand.industry_section or "")
+        self.required_trl.data = str(demand.required_trl) if demand.required_trl else ""
+        self.keywords.data = "，".join(demand.keyword_list)
+
+    def to_data(self) -> DemandData:
+        section, division = self.industry_codes()
+        return DemandData(
+            title=self.title.data, summary=self.summary.data, problem=self.problem.data,
+            current_situation=self.current_situation.data or "", target_indicators=self.target_indicators.data or "",
+            field_code=self.field_code.data, region_code=self.region_code.data,
+            cooperation_modes=self.cooperation_modes.data, valid_until=self.valid_until.data,
+            contact_name=self.contact_name.data, contact_phone=self.contact_phone.data,
+            contact_email=self.contact_email.data or None, keywords=self.keywords.data or "",
+            industry_section=section, industry_division=division, budget_min=self.budget_min.data,
+            budget_max=self.budget_max.data, budget_negotiable=self.budget_negotiable.data,
+            required_trl=int(self.required_trl.data) if self.required_trl.data else None,
+            is_challenge=self.is_challenge.data, bounty=self.bounty.data,
+        )

@@ -46,6 +46,16 @@ class ListingFields(BaseForm):
     contact_phone = StringField(_l("Contact phone"), validators=[required(), length(40)])
     contact_email = StringField(_l("Contact e-mail"), validators=[Optional(), length(254)])
 
+    def load(self, listing) -> None:
+        """Set the fields whose form value differs from the column value (edit page, first view)."""
+
+    def to_data(self):
+        """The kind's service data class, from the validated fields."""
+        raise NotImplementedError
+
+    def before_render(self) -> None:
+        """Last touches before the form is shown (e.g. empty repeatable rows)."""
+
     def validate_keywords(self, field):
         field.data = keywords_cleaned(field.data or "")
 

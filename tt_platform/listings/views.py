@@ -1,12 +1,16 @@
 """View helpers that demands and results share: browsing, detail, submit and status changes."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from search.backends.base import BackendUnavailable
+from tt_platform.accounts.models import Role
 from tt_platform.audit.models import trail
 from tt_platform.database import db
 from tt_platform.listings import browse, search
@@ -87,3 +91,60 @@ def prefill_contact(form) -> None:
 def flash_form_errors(form) -> None:
     if form.errors:
         flash(_("Please correct the highlighted fields."), "danger")
+
+
+@dataclass(frozen=True)
+class ListingPages:
+    """What differs between the demand and the result publishing pages; the flow is one."""
+
+    model: type
+    form: type  #: a ListingFields form: to_data(), load(listing), before_render()
+    template: str
+    detail_endpoint: str
+    context_name: str  #: the template's name for the listing being edited (None on the new page)
+    role: Role
+    refusal: Callable[[], str]
+    saved: Callable[[], str]
+    create: Callable  #: service: (user, data, *, submit) -> listing
+    update: Callable  #: service: (user, listing, data) -> changed field names
+    error: type[Exception]
+
+
+def create_page(pages: ListingPages):
+    listings.publishing_membership(current_user, pages.role, pages.refusal())
+    form = pages.form()
+    if request.method == "GET":
+        prefill_contact(form)
+    if form.validate_on_submit():
+        try:
+            listing = pages.create(current_user, form.to_data(), submit=request.form.get("action") == "submit")
+        except pages.error as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(pages.saved() if listing.status is ListingStatus.DRAFT else
+                  _("Submitted for review. An operator will look at it shortly."), "success")
+            return redirect(url_for(pages.detail_endpoint, listing_id=listing.id))
+    flash_form_errors(form)
+    form.before_render()
+    return render_template(pages.template, form=form, **{pages.context_name: None})
+
+
+def edit_page(pages: ListingPages, listing_id: int):
+    listing = listings.get_visible(pages.model, listing_id, current_user)
+    listings.require_owner(current_user, listing)
+    form = pages.form(obj=listing)
+    if request.method == "GET":
+        form.load(listing)
+    if form.validate_on_submit():
+        try:
+            changed = pages.update(current_user, listing, form.to_data())
+        except (pages.error, listings.InvalidTransition) as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Saved.") if changed else _("Nothing changed."), "success")
+            return redirect(url_for(pages.detail_endpoint, listing_id=listing.id))
+    flash_form_errors(form)
+    form.before_render()
+    return render_template(pages.template, form=form, **{pages.context_name: listing})
