@@ -308,3 +308,96 @@ def match_summarise(limit):
         raise click.ClickException(f"search engine unavailable: {exc}") from exc
     db.session.commit()
     click.echo(f"{count} demands summarised")
+
+
+def _import_actor(email: str | None):
+    from tt_platform.accounts.models import Membership, Role, User
+
+    if email:
+        user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"no user {email}")
+        return user
+    user = db.session.scalar(sa.select(User).join(Membership).where(Membership.role == Role.OPERATOR,
+                                                                    Membership.is_org_admin.is_(True))
+                             .order_by(User.id).limit(1))
+    if user is None:
+        raise click.ClickException("no operator admin to record as the importer; pass --as EMAIL")
+    return user
+
+
+def _every_thousand(done: int) -> None:
+    if done % 1000 == 0:
+        click.echo(f"{done} rows checked…", err=True)
+
+
+def _bulk_import(kind_name, path, org_code, dry_run, update_existing, publish, email, encoding, sheet):
+    from tt_platform.accounts.models import Organisation
+    from tt_platform.bulk import files, services
+
+    kind = services.KINDS[kind_name]
+    actor = _import_actor(email)
+    organisation = None
+    if org_code:
+        organisation = db.session.scalar(sa.select(Organisation).where(Organisation.credit_code == org_code.upper()))
+        if organisation is None:
+            raise click.ClickException(f"no organisation with the credit code {org_code}")
+    try:
+        organisation = services.check_target(actor, kind, organisation)
+        with open(path, "rb") as handle:
+            data = handle.read()
+        table = files.read_table(data, path, encoding=encoding, sheet=sheet,
+                                 limits=files.Limits(max_bytes=current_app.config["IMPORT_MAX_BYTES"]))
+        report = services.run(kind, table, actor, organisation,
+                              services.Options(update_existing=update_existing, publish=publish),
+                              write=not dry_run, progress=_every_thousand)
+    except (services.ImportRefused, files.FileProblem) as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    for line in [*report.file_errors, *report.file_warnings]:
+        click.echo(line)
+    for row in report.rows:
+        for column, message in row.errors:
+            click.echo(f"row {row.number} · {column}: {message}  [error]")
+        for column, message in row.warnings:
+            click.echo(f"row {row.number} · {column}: {message}  [warning]")
+    counts = report.counts()
+    click.echo(f"{counts['rows']} rows: {counts['created']} created, {counts['updated']} updated, "
+               f"{counts['unchanged']} unchanged, {counts['error']} with errors"
+               + (" — dry run, nothing written" if dry_run else ""))
+    if report.has_errors:
+        db.session.rollback()
+        raise click.ClickException("the file has errors: nothing was imported")
+    db.session.commit()
+
+
+def _bulk_command(kind_name: str, help_text: str):
+    @import_cli.command(kind_name, help=help_text)
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--org", "org_code", help="统一社会信用代码 of the organisation the rows belong to")
+    @click.option("--dry-run", is_flag=True, help="validate every row and report; write nothing")
+    @click.option("--update-existing", is_flag=True, help="rows matching an existing listing update it")
+    @click.option("--publish", is_flag=True, help="publish at once instead of sending to the review queue")
+    @click.option("--as", "email", help="the user recorded as importer (default: the first operator admin)")
+    @click.option("--encoding", help="CSV encoding (detected when not given: UTF-8, UTF-8 with BOM, GB18030)")
+    @click.option("--sheet", help="XLSX sheet (default: the first)")
+    def command(path, org_code, dry_run, update_existing, publish, email, encoding, sheet):
+        _bulk_import(kind_name, path, org_code, dry_run, update_existing, publish, email, encoding, sheet)
+    return command
+
+
+_bulk_command("results", "Import research results from XLSX, CSV or JSONL (columns as in the template).")
+_bulk_command("demands", "Import technology demands from XLSX, CSV or JSONL (columns as in the template).")
+
+
+@import_cli.command("template")
+@click.argument("kind_name", type=click.Choice(["results", "demands"]))
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+def import_template(kind_name, out):
+    """Write the XLSX template of an import kind (the same file the web page offers)."""
+    from tt_platform.bulk import services, template
+
+    kind = services.KINDS[kind_name]
+    with open(out, "wb") as handle:
+        handle.write(template.template_xlsx(kind.layout, str(kind.label)))
+    click.echo(f"template written to {out}")

@@ -70,6 +70,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
     #: Largest request body accepted, bytes (uploads included). Larger requests get 413.
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    #: bulk-import files (XLSX, CSV, JSONL); an upload is also bounded by MAX_CONTENT_LENGTH
+    "IMPORT_MAX_BYTES": 8 * 1024 * 1024,
     #: Largest non-file form body, bytes.
     "MAX_FORM_MEMORY_SIZE": 500_000,
     #: UI language when the user has not chosen one: `zh_CN` or `en`.

@@ -9,6 +9,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import TEST_CONFIG
+from tests.factories import PASSWORD
 from tt_platform import create_app
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -54,3 +55,12 @@ def browser():
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def log_in(page, base, email, password=None):
+    """Log in through the form (the factories' password unless given) and wait for the workspace."""
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password or PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base}/dashboard")

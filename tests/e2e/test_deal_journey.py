@@ -3,7 +3,8 @@ registers it → the statistics dashboard's totals change (headless Chromium, CS
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, make_achievement, make_broker, make_demand, make_org, make_registrar, make_user
+from tests.e2e.conftest import log_in
+from tests.factories import make_achievement, make_broker, make_demand, make_org, make_registrar, make_user
 from tt_platform.accounts.models import OrgKind
 from tt_platform.database import db
 
@@ -30,14 +31,6 @@ def people(live_app):
         sync.rebuild()
         db.session.commit()
         return {"demand": demand.id, "result": result.id}
-
-
-def log_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard")
 
 
 def watch_csp(page, errors):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 
 from tt_platform import taxonomy
-from tt_platform.accounts.models import Role, User
+from tt_platform.accounts.models import Organisation, Role, User
 from tt_platform.achievements.models import Achievement, IPRecord
 from tt_platform.listings import services as listings
 
@@ -96,11 +96,14 @@ def _apply(achievement: Achievement, data: AchievementData) -> list[str]:
     return changed
 
 
-def create_achievement(user: User, data: AchievementData, *, submit: bool = False) -> Achievement:
+def create_achievement(user: User, data: AchievementData, *, submit: bool = False,
+                       organisation: Organisation | None = None) -> Achievement:
     return listings.create_listing(
         user, Achievement, data, role=Role.RESEARCH, check=_check, apply=_apply, and_submit=submit,
+        organisation=organisation,
         refusal=_("Only members of universities and research institutes publish results."))
 
 
-def update_achievement(user: User, achievement: Achievement, data: AchievementData) -> list[str]:
-    return listings.update_listing(user, achievement, data, check=_check, apply=_apply)
+def update_achievement(user: User, achievement: Achievement, data: AchievementData, *,
+                       on_behalf: bool = False) -> list[str]:
+    return listings.update_listing(user, achievement, data, check=_check, apply=_apply, on_behalf=on_behalf)

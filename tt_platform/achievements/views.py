@@ -5,22 +5,30 @@ from flask import Blueprint
 from flask_babel import gettext as _
 
 from tt_platform.accounts.models import Role
-from tt_platform.achievements import services
+from tt_platform.achievements import export, services
 from tt_platform.achievements.forms import AchievementForm
 from tt_platform.achievements.models import Achievement
+from tt_platform.listings import browse
 from tt_platform.listings import views as common
 from tt_platform.security import LOGIN, PUBLIC, permission
 
 bp = Blueprint("achievements", __name__, url_prefix="/results")
 
 
+BROWSING = browse.Browsing(Achievement, amount_low=Achievement.asking_price, amount_high=Achievement.asking_price,
+                           trl_column=Achievement.trl)
+
+
 @bp.route("/")
 @permission(PUBLIC)
 def index():
-    return common.browse_page(
-        Achievement, "achievements/index.html", amount_low=Achievement.asking_price,
-        amount_high=Achievement.asking_price, trl_column=Achievement.trl,
-    )
+    return common.browse_page(BROWSING, "achievements/index.html")
+
+
+@bp.route("/export.<any(csv, xlsx):fmt>")
+@permission(PUBLIC)
+def export_list(fmt: str):
+    return common.export_page(BROWSING, fmt, export.columns(), _("Research results"))
 
 
 @bp.route("/<int:listing_id>")

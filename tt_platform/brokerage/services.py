@@ -103,6 +103,19 @@ def visible_filter(user: User):
     )
 
 
+def visible_cases(user: User, *, limit: int | None = None) -> list[Case]:
+    """Every case `user` may see, the latest change first (the case list's export)."""
+    return list(db.session.scalars(sa.select(Case).where(visible_filter(user))
+                                   .order_by(Case.updated_at.desc(), Case.id.desc()).limit(limit)))
+
+
+def others_visible(user: User, *, limit: int = 100) -> list[Case]:
+    """The claimed cases `user` sees without being their broker (the dashboard's "other cases")."""
+    return list(db.session.scalars(sa.select(Case).where(visible_filter(user), Case.broker_id.is_not(None),
+                                                         Case.broker_id != user.id)
+                                   .order_by(Case.updated_at.desc()).limit(limit)))
+
+
 def get_visible(case_id: int, user) -> Case | None:
     case = db.session.get(Case, case_id)
     return case if case is not None and can_view(user, case) else None

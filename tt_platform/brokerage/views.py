@@ -9,12 +9,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tt_platform import spreadsheets
 from tt_platform.accounts import services as accounts
 from tt_platform.accounts.models import Organisation, Verification
 from tt_platform.achievements.models import Achievement
 from tt_platform.alerts.models import Notification
 from tt_platform.audit import models as audit
-from tt_platform.brokerage import services
+from tt_platform.brokerage import export, services
 from tt_platform.brokerage.models import PIPELINE, SOURCES, TERMINATION_REASONS, Case, Document, Stage, Task
 from tt_platform.contracts.models import Contract
 from tt_platform.database import china_today, db
@@ -48,17 +49,20 @@ def _ids(values) -> list[int]:
 @permission(LOGIN)
 def index():
     board = services.broker_cases(current_user)
-    involved = db.session.scalars(sa.select(Case).where(services.visible_filter(current_user),
-                                                        sa.or_(Case.broker_id.is_(None),
-                                                               Case.broker_id != current_user.id))
-                                  .order_by(Case.updated_at.desc()).limit(100)).all()
     recent_matches = db.session.scalars(sa.select(Notification).where(Notification.user_id == current_user.id)
                                         .order_by(Notification.created_at.desc()).limit(10)).all()
     return render_template(
         "brokerage/index.html", board=board, pipeline=[*PIPELINE, Stage.TERMINATED], inbox=services.inbox(current_user),
         overdue=services.overdue_tasks(current_user, china_today()), tasks=services.open_tasks(current_user),
-        involved=[c for c in involved if c.broker_id is not None], recent_matches=recent_matches,
+        involved=services.others_visible(current_user), recent_matches=recent_matches,
         is_broker=accounts.broker_membership(current_user) is not None, today=china_today())
+
+
+@bp.route("/export.<any(csv, xlsx):fmt>")
+@permission(LOGIN)
+def export_cases(fmt: str):
+    headers, rows = export.table(services.visible_cases(current_user, limit=spreadsheets.MAX_ROWS + 1))
+    return spreadsheets.list_download(_("Matchmaking cases"), fmt, headers, rows)
 
 
 @bp.route("/agency")

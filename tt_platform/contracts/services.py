@@ -167,6 +167,15 @@ def visible_filter(user: User):
                   sa.and_(sa.true() if user.is_operator else sa.false(), Contract.status != ContractStatus.DRAFT))
 
 
+def visible_list(user: User, status: ContractStatus | None = None):
+    """The contracts list (page and export): a select() of what `user` may see, optionally of one
+    status, the latest change first."""
+    query = sa.select(Contract).where(visible_filter(user))
+    if status is not None:
+        query = query.where(Contract.status == status)
+    return query.order_by(Contract.updated_at.desc(), Contract.id.desc())
+
+
 def get_visible(contract_id: int, user) -> Contract | None:
     contract = db.session.get(Contract, contract_id)
     return contract if contract is not None and can_view(user, contract) else None

@@ -6,11 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tt_platform import money
+from tt_platform import money, spreadsheets
 from tt_platform.accounts.models import Organisation
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
-from tt_platform.contracts import origins, services
+from tt_platform.contracts import export, origins, services
 from tt_platform.contracts.certificate import certificate_rows, render_pdf
 from tt_platform.contracts.forms import ITEM_ROWS, ChangeRequestForm, ContractForm, DecisionForm, NoteForm
 from tt_platform.contracts.models import REFUSAL_REASONS, RETURN_REASONS, Contract, ContractStatus
@@ -122,19 +122,29 @@ def _prefill_from_listings(form: ContractForm) -> None:
         form.name.data = case.title
 
 
+def _status_filter() -> ContractStatus | None:
+    status = request.args.get("status", "")
+    return ContractStatus(status) if status in {s.value for s in ContractStatus} else None
+
+
 @bp.route("/")
 @permission(LOGIN)
 def index():
-    status = request.args.get("status", "")
-    query = sa.select(Contract).where(services.visible_filter(current_user))
-    if status in {s.value for s in ContractStatus}:
-        query = query.where(Contract.status == ContractStatus(status))
+    status = _status_filter()
+    query = services.visible_list(current_user, status)
     page = max(1, _int_or_none(request.args.get("page")) or 1)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    contracts = db.session.scalars(query.order_by(Contract.updated_at.desc(), Contract.id.desc())
-                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    return render_template("contracts/index.html", contracts=contracts, status=status, page=page, total=total,
-                           pages=max(1, -(-total // PAGE_SIZE)), statuses=list(ContractStatus))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    contracts = db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return render_template("contracts/index.html", contracts=contracts, status=status.value if status else "",
+                           page=page, total=total, pages=max(1, -(-total // PAGE_SIZE)), statuses=list(ContractStatus))
+
+
+@bp.route("/export.<any(csv, xlsx):fmt>")
+@permission(LOGIN)
+def export_list(fmt: str):
+    query = services.visible_list(current_user, _status_filter()).limit(spreadsheets.MAX_ROWS + 1)
+    headers, rows = export.table(db.session.scalars(query))
+    return spreadsheets.list_download(_("Technology contracts"), fmt, headers, rows)
 
 
 def _save(form: ContractForm, contract: Contract | None):
@@ -316,3 +326,12 @@ def registry():
     if not current_user.is_registrar:
         abort(403)
     return render_template("contracts/registry.html", contracts=services.registrar_queue(current_user))
+
+
+@bp.route("/registry/export.<any(csv, xlsx):fmt>")
+@permission(LOGIN)
+def export_registry(fmt: str):
+    if not current_user.is_registrar:
+        abort(403)
+    headers, rows = export.registry_table(services.registrar_queue(current_user))
+    return spreadsheets.list_download(_("Registration desk"), fmt, headers, rows)

@@ -14,10 +14,12 @@ from tt_platform.audit import models as audit
 from tt_platform.database import db
 from tt_platform.demands.models import Demand, DemandList
 from tt_platform.demands.services import DemandError, all_lists
+from tt_platform.listings import services as listings
 from tt_platform.listings.models import ListingStatus
 from tt_platform.security import NotAllowed
 
-__all__ = ["DemandListData", "add_to_list", "all_lists", "published_lists", "remove_from_list", "save_demand_list"]
+__all__ = ["DemandListData", "add_to_list", "all_lists", "get_visible", "published_lists", "remove_from_list",
+           "save_demand_list", "visible_demands"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +75,20 @@ def published_lists():
     return db.session.scalars(
         sa.select(DemandList).where(DemandList.is_published.is_(True)).order_by(DemandList.issued_on.desc())
     ).all()
+
+
+def _is_operator(user) -> bool:
+    return getattr(user, "is_authenticated", False) and user.is_operator
+
+
+def get_visible(list_id: int, user) -> DemandList | None:
+    """A published list, or any list for an operator; None otherwise (not revealed)."""
+    demand_list = db.session.get(DemandList, list_id)
+    if demand_list is None or not (demand_list.is_published or _is_operator(user)):
+        return None
+    return demand_list
+
+
+def visible_demands(user, demand_list: DemandList) -> list[Demand]:
+    """The list's demands that `user` may see (its page and its export)."""
+    return [d for d in demand_list.demands if listings.can_view(user, d)]

@@ -8,11 +8,13 @@ from flask_login import current_user
 from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from tt_platform import spreadsheets
 from tt_platform.database import db
 from tt_platform.demand_lists import services
+from tt_platform.demands import export
 from tt_platform.demands.models import Demand, DemandList
 from tt_platform.forms import BaseForm, RegionField, length, required
-from tt_platform.listings import services as listings
+from tt_platform.listings import export as listing_export
 from tt_platform.listings.views import current_user_is_operator, flash_form_errors
 from tt_platform.security import OPERATOR, PUBLIC, permission
 from tt_platform.web import commit_action
@@ -31,8 +33,8 @@ class DemandListForm(BaseForm):
 
 
 def _get(list_id: int) -> DemandList:
-    demand_list = db.session.get(DemandList, list_id)
-    if demand_list is None or not (demand_list.is_published or current_user_is_operator()):
+    demand_list = services.get_visible(list_id, current_user)
+    if demand_list is None:
         abort(404)
     return demand_list
 
@@ -48,8 +50,17 @@ def index():
 @permission(PUBLIC)
 def detail(list_id: int):
     demand_list = _get(list_id)
-    visible = [d for d in demand_list.demands if listings.can_view(current_user, d)]
-    return render_template("demand_lists/detail.html", demand_list=demand_list, demands=visible)
+    return render_template("demand_lists/detail.html", demand_list=demand_list,
+                           demands=services.visible_demands(current_user, demand_list))
+
+
+@bp.route("/<int:list_id>/export.<any(csv, xlsx):fmt>")
+@permission(PUBLIC)
+def export_demands(list_id: int, fmt: str):
+    demand_list = _get(list_id)
+    headers, rows = listing_export.table(listing_export.numbered(export.columns()),
+                                         enumerate(services.visible_demands(current_user, demand_list), start=1))
+    return spreadsheets.list_download(demand_list.name, fmt, headers, rows, title=demand_list.name)
 
 
 def _save(form: DemandListForm, demand_list: DemandList | None):

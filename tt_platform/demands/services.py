@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from tt_platform import taxonomy
-from tt_platform.accounts.models import Role, User
+from tt_platform.accounts.models import Organisation, Role, User
 from tt_platform.database import db
 from tt_platform.demands.models import Demand, DemandList
 from tt_platform.listings import services as listings
@@ -82,14 +82,16 @@ def _apply(demand: Demand, data: DemandData) -> list[str]:
     return changed
 
 
-def create_demand(user: User, data: DemandData, *, submit: bool = False) -> Demand:
+def create_demand(user: User, data: DemandData, *, submit: bool = False,
+                  organisation: Organisation | None = None) -> Demand:
     """An enterprise member drafts a demand for their organisation (and optionally submits it)."""
     return listings.create_listing(user, Demand, data, role=Role.ENTERPRISE, check=_check, apply=_apply,
-                                   refusal=_("Only enterprise members publish demands."), and_submit=submit)
+                                   refusal=_("Only enterprise members publish demands."), and_submit=submit,
+                                   organisation=organisation)
 
 
-def update_demand(user: User, demand: Demand, data: DemandData) -> list[str]:
-    return listings.update_listing(user, demand, data, check=_check, apply=_apply)
+def update_demand(user: User, demand: Demand, data: DemandData, *, on_behalf: bool = False) -> list[str]:
+    return listings.update_listing(user, demand, data, check=_check, apply=_apply, on_behalf=on_behalf)
 
 
 def all_lists():

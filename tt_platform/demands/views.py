@@ -5,23 +5,32 @@ from flask import Blueprint
 from flask_babel import gettext as _
 
 from tt_platform.accounts.models import Role
-from tt_platform.demands import services
+from tt_platform.demands import export, services
 from tt_platform.demands.forms import DemandForm
 from tt_platform.demands.models import Demand
+from tt_platform.listings import browse
 from tt_platform.listings import views as common
 from tt_platform.security import LOGIN, PUBLIC, permission
 
 bp = Blueprint("demands", __name__, url_prefix="/demands")
 
 
+BROWSING = browse.Browsing(
+    Demand, amount_low=Demand.budget_min, amount_high=Demand.budget_max, trl_column=Demand.required_trl,
+    extra_where=lambda p: Demand.is_challenge.is_(True) if p.challenge else Demand.id.isnot(None),
+)
+
+
 @bp.route("/")
 @permission(PUBLIC)
 def index():
-    return common.browse_page(
-        Demand, "demands/index.html", amount_low=Demand.budget_min, amount_high=Demand.budget_max,
-        trl_column=Demand.required_trl,
-        extra_where=lambda p: Demand.is_challenge.is_(True) if p.challenge else Demand.id.isnot(None),
-    )
+    return common.browse_page(BROWSING, "demands/index.html")
+
+
+@bp.route("/export.<any(csv, xlsx):fmt>")
+@permission(PUBLIC)
+def export_list(fmt: str):
+    return common.export_page(BROWSING, fmt, export.columns(), _("Technology demands"))
 
 
 @bp.route("/<int:listing_id>")

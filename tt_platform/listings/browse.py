@@ -1,14 +1,17 @@
 """Filters, sorting and pagination for the public list pages (database search until the engine lands)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import sqlalchemy as sa
 
 from tt_platform import taxonomy
 from tt_platform.accounts.models import Organisation, OrgKind
 from tt_platform.listings.models import PUBLIC_STATES, ListingStatus
+from tt_platform.listings.services import public_filter
 
 SORTS = ("relevance", "newest", "oldest", "amount_desc", "amount_asc", "trl_desc")
 
@@ -120,3 +123,25 @@ def apply(stmt, model, p: BrowseParams, *, amount_low, amount_high, trl_column, 
         "trl_desc": (sa.func.coalesce(trl_column, 0).desc(), model.id.desc()),
     }[p.sort]
     return stmt.order_by(*order)
+
+
+@dataclass(frozen=True)
+class Browsing:
+    """How one kind of listing is browsed: the columns the amount and maturity filters read, and an
+    extra condition of its own (demands: challenges only)."""
+
+    model: type
+    amount_low: Any
+    amount_high: Any
+    trl_column: Any
+    extra_where: Callable[[BrowseParams], Any] | None = None
+
+
+def public_select(b: Browsing, p: BrowseParams):
+    """The public list as the database serves it: what everyone may see, filtered and ordered by `p`.
+    The list page (when the engine is unavailable) and the list's export both read this."""
+    stmt = sa.select(b.model)
+    if b.extra_where is not None:
+        stmt = stmt.where(b.extra_where(p))
+    return apply(stmt, b.model, p, amount_low=b.amount_low, amount_high=b.amount_high, trl_column=b.trl_column,
+                 public_condition=public_filter(b.model))

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from tt_platform import taxonomy
-from tt_platform.accounts.models import Role, User
+from tt_platform.accounts.models import ROLE_FOR_KIND, Organisation, Role, User
 from tt_platform.audit import models as audit
 from tt_platform.database import china_today, db, utcnow
 from tt_platform.indexing import outbox
@@ -53,13 +53,29 @@ def get_visible(model, listing_id: int, user):
     return listing
 
 
-def require_owner(user, listing) -> None:
-    """Only members of the owning organisation with the publishing role may change a listing."""
+def require_owner(user, listing, *, on_behalf: bool = False) -> None:
+    """Only members of the owning organisation with the publishing role may change a listing;
+    with `on_behalf` (an operator's bulk import for an organisation), operators too."""
     user = _user(user)
+    if user is not None and on_behalf and user.is_operator:
+        return
     if user is None or not any(
         m.organisation_id == listing.organisation_id and m.role is listing.publisher_role for m in user.memberships
     ):
         raise NotAllowed(_("Only the organisation that published this listing may change it."))
+
+
+def acting_for(user, organisation: Organisation, role: Role, message: str) -> None:
+    """`user` may publish `role` listings for `organisation`: a member with that role, or an
+    operator acting on the organisation's behalf (bulk import); else NotAllowed."""
+    user = _user(user)
+    if user is None:
+        raise NotAllowed(message)
+    if ROLE_FOR_KIND.get(organisation.kind) is not role:
+        raise NotAllowed(message)
+    if user.is_operator or any(m.organisation_id == organisation.id and m.role is role for m in user.memberships):
+        return
+    raise NotAllowed(message)
 
 
 def publishing_membership(user, role: Role, message: str):
@@ -107,30 +123,35 @@ def _field_label(name: str) -> str:
             "contact_email": _("Contact e-mail")}[name]
 
 
-def create_listing(user: User, model, data, *, role: Role, refusal: str, check, apply, and_submit: bool = False):
+def create_listing(user: User, model, data, *, role: Role, refusal: str, check, apply, and_submit: bool = False,
+                   organisation: Organisation | None = None):
     """Draft a listing of `model` for the organisation through which `user` publishes `role`
-    listings: the rules (`check`) first, then the fields (`apply`), the audit and outbox rows, and
-    optionally the submission for review. Demands and results both come through here."""
-    membership = publishing_membership(user, role, refusal)
+    listings (or for `organisation`, see `acting_for`): the rules (`check`) first, then the fields
+    (`apply`), the audit and outbox rows, and optionally the submission for review. Demands and
+    results both come through here, from the web form, the API and the bulk importer."""
+    if organisation is None:
+        organisation_id = publishing_membership(user, role, refusal).organisation_id
+    else:
+        acting_for(user, organisation, role, refusal)
+        organisation_id = organisation.id
     check(data)
-    listing = model(organisation_id=membership.organisation_id, created_by_id=_user(user).id,
-                    status=ListingStatus.DRAFT)
+    listing = model(organisation_id=organisation_id, created_by_id=_user(user).id, status=ListingStatus.DRAFT)
     apply(listing, data)
     db.session.add(listing)
     record_created(listing, user)
     if and_submit:
-        submit(listing, user)
+        submit(listing, user, on_behalf=organisation is not None)
     return listing
 
 
-def update_listing(user: User, listing, data, *, check, apply) -> list[str]:
+def update_listing(user: User, listing, data, *, check, apply, on_behalf: bool = False) -> list[str]:
     """Change a listing's fields (owner only, checked before anything is touched); the names of the
     changed fields, each edit in the trail, a published listing back to review."""
-    require_owner(user, listing)
+    require_owner(user, listing, on_behalf=on_behalf)
     check(data)
     changed = apply(listing, data)
     if changed:
-        record_edited(listing, user, changed)
+        record_edited(listing, user, changed, on_behalf=on_behalf)
     return changed
 
 
@@ -149,9 +170,9 @@ def record_created(listing, actor: User) -> None:
     outbox.enqueue(listing.entity_type, listing.id)
 
 
-def record_edited(listing, actor: User, changed: list[str]) -> None:
+def record_edited(listing, actor: User, changed: list[str], *, on_behalf: bool = False) -> None:
     """An edit of a published listing sends it back to review; every edit is in the trail."""
-    require_owner(actor, listing)
+    require_owner(actor, listing, on_behalf=on_behalf)
     if listing.status in (ListingStatus.REJECTED, ListingStatus.CLOSED, ListingStatus.SOLVED):
         raise InvalidTransition(_("This listing can no longer be edited."))
     if listing.status in LIVE_STATES or listing.status is ListingStatus.EXPIRED:
@@ -162,9 +183,9 @@ def record_edited(listing, actor: User, changed: list[str]) -> None:
         outbox.enqueue(listing.entity_type, listing.id)
 
 
-def submit(listing, actor: User) -> None:
+def submit(listing, actor: User, *, on_behalf: bool = False) -> None:
     """Owner sends a draft or a returned listing to review."""
-    require_owner(actor, listing)
+    require_owner(actor, listing, on_behalf=on_behalf)
     if listing.status not in (ListingStatus.DRAFT, ListingStatus.RETURNED):
         raise InvalidTransition(_("Only drafts and returned listings can be submitted for review."))
     if listing.valid_until is not None and listing.valid_until < china_today():

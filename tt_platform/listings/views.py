@@ -4,40 +4,45 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from search.backends.base import BackendUnavailable
+from tt_platform import spreadsheets
 from tt_platform.accounts.models import Role
 from tt_platform.audit.models import trail
 from tt_platform.database import db
 from tt_platform.listings import browse, search
+from tt_platform.listings import export as listing_export
 from tt_platform.listings import services as listings
 from tt_platform.listings.models import ListingStatus
 
 
-def browse_page(model, template: str, *, amount_low, amount_high, trl_column, extra_where=None):
+def browse_page(browsing: browse.Browsing, template: str):
     """The list page: from the search engine (relevance, facets, highlights); from the database
     when the engine is unavailable, so browsing never depends on it."""
     params = browse.parse(request.args)
     per_page = current_app.config["PER_PAGE"]
     if not params.challenge:
         try:
-            page, facets, terms = search.search_page(model.entity_type, params, per_page)
+            page, facets, terms = search.search_page(browsing.model.entity_type, params, per_page)
         except BackendUnavailable:
             current_app.logger.warning("search engine unavailable; list page served from the database")
         else:
             return render_template(template, page=page, params=params, facets=facets, terms=terms)
-    stmt = sa.select(model)
-    if extra_where is not None:
-        stmt = stmt.where(extra_where(params))
-    stmt = browse.apply(stmt, model, params, amount_low=amount_low, amount_high=amount_high,
-                        trl_column=trl_column, public_condition=listings.public_filter(model))
+    stmt = browse.public_select(browsing, params)
     page = db.paginate(stmt, page=params.page, per_page=per_page, error_out=False, max_per_page=100)
     terms = [t for t in params.q.split() if t]
     return render_template(template, page=page, params=params, facets={}, terms=terms)
+
+
+def export_page(browsing: browse.Browsing, fmt: str, columns: list[listing_export.Column], name: str):
+    """The public list with the page's filters, every matching row (up to spreadsheets.MAX_ROWS, then
+    a note), as a spreadsheet: the database query of the list page, without its paging."""
+    stmt = browse.public_select(browsing, browse.parse(request.args)).limit(spreadsheets.MAX_ROWS + 1)
+    headers, rows = listing_export.table(columns, db.session.scalars(stmt).unique())
+    return spreadsheets.list_download(name, fmt, headers, rows)
 
 
 def detail_page(model, listing_id: int, template: str, **context):

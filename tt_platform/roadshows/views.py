@@ -8,9 +8,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tt_platform import spreadsheets
 from tt_platform.achievements.models import Achievement
 from tt_platform.database import CHINA, china_today, db, utcnow
-from tt_platform.roadshows import ics, services
+from tt_platform.roadshows import export, ics, services
 from tt_platform.roadshows.forms import RoadshowForm
 from tt_platform.roadshows.models import INTENTION_LEVELS, Intention, Registration, RegistrationStatus, Roadshow
 from tt_platform.security import LOGIN, PUBLIC, NotAllowed, permission
@@ -194,6 +195,15 @@ def decide_registration(roadshow_id: int, registration_id: int):
         services.decide_registration(current_user, registration, decision == "approve")
         return _("%(org)s: %(status)s.", org=registration.organisation.name, status=registration.status.label)
     return _act(roadshow_id, run)
+
+
+@bp.route("/<int:roadshow_id>/registrations/export.<any(csv, xlsx):fmt>")
+@permission(LOGIN)
+def export_registrations(roadshow_id: int, fmt: str):
+    roadshow = _managed_or_403(roadshow_id)
+    headers, rows = export.table(roadshow)
+    return spreadsheets.list_download(f"{roadshow.title}-{_('Registrations')}", fmt, headers, rows,
+                                      title=roadshow.title)
 
 
 @bp.route("/<int:roadshow_id>/invitation.ics")

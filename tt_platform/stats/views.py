@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
-from tt_platform import money, taxonomy
+from tt_platform import money, spreadsheets, taxonomy
 from tt_platform.database import china_today
 from tt_platform.security import OPERATOR, PUBLIC, permission
 from tt_platform.stats import export, services
@@ -75,15 +75,12 @@ def dashboard():
 @permission(OPERATOR)
 def export_table(name: str, fmt: str):
     build = services.TABLES.get(name)
-    if build is None or fmt not in ("csv", "xlsx"):
+    if build is None or fmt not in spreadsheets.MIMETYPES:
         abort(404)
     table = build(filter_from_args(request.args))
-    if fmt == "csv":
-        body, mimetype = export.to_csv(table), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = export.to_xlsx(table), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return body, 200, {"Content-Type": mimetype,
-                       "Content-Disposition": f'attachment; filename="tech-contracts-{name}.{fmt}"'}
+    body = export.to_csv(table) if fmt == "csv" else export.to_xlsx(table)
+    return body, 200, {"Content-Type": spreadsheets.MIMETYPES[fmt],
+                       "Content-Disposition": spreadsheets.content_disposition(f"tech-contracts-{name}.{fmt}")}
 
 
 @bp.route("/public")

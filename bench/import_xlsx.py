@@ -1,0 +1,120 @@
+"""Bulk import benchmark: N result rows from an XLSX file through the same path as the UI's confirm step
+(streamed read → the kind's form → the results service → audit and outbox rows → one commit → the
+outbox drained into the embedded index; embeddings excluded), on a throwaway SQLite database.
+
+    .venv/bin/python bench/import_xlsx.py [--n 50000]
+
+Speeds are also given as a ratio to an anchor measured in the same run on the same file: the bare
+streamed read of the workbook (openpyxl, read-only), so machines of different speed compare.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import openpyxl
+import xlsxwriter
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.synthetic import vocabulary  # noqa: E402
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def write_xlsx(path: Path, n: int, headers: list[str]) -> None:
+    import random
+
+    rng = random.Random(5)
+    keywords, sentences = vocabulary()
+    until = (dt.date.today() + dt.timedelta(days=365)).isoformat()
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, headers)
+    fields = ["新能源与高效节能", "先进制造", "电子信息", "生物、医药和医疗器械", "T05"]
+    for i in range(n):
+        kws = rng.sample(keywords, 3)
+        row = {"外部编号 External reference": f"B-{i:06d}", "标题* Title": "".join(kws) + f"方法{i}",
+               "公开摘要* Public summary": "。".join(rng.sample(sentences, 2))[:900] + "。",
+               "详细介绍* Detailed description": "。".join(rng.sample(sentences, 3)) + "。",
+               "技术领域* Technology field": rng.choice(fields), "关键词 Keywords": "，".join(kws),
+               "地区* Region": "浙江省 杭州市", "合作方式* Cooperation modes": "技术转让、技术许可",
+               "有效期至* Valid until": until, "联系人* Contact person": "孙老师",
+               "联系电话* Contact phone": "0571-88880000", "技术成熟度* Maturity (TRL)": str(rng.randint(3, 9)),
+               "转让价格（万元） Asking price (万元)": str(rng.randint(10, 900)), "价格面议 Price negotiable": "否"}
+        sheet.write_row(i + 1, 0, [row.get(h, "") for h in headers])
+    book.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=50_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        os.environ.update({"TT_DATABASE_URL": f"sqlite:///{tmp}/db.sqlite", "TT_SEARCH_INDEX_DIR": str(tmp / "index"),
+                           "TT_SEARCH_VECTOR_DIR": str(tmp / "vectors"), "TT_SECRET_KEY": "bench", "TT_DEMO": "0",
+                           "TT_SEARCH_EMBEDDINGS": "off", "TT_IMPORT_MAX_BYTES": str(200 * 1024 * 1024)})
+        from flask_migrate import upgrade
+
+        from tests.factories import make_operator, make_org
+        from tt_platform import create_app
+        from tt_platform.accounts.models import OrgKind
+        from tt_platform.bulk import columns, files, services
+        from tt_platform.database import db
+        from tt_platform.indexing import sync
+
+        app = create_app({"IMPORT_MAX_BYTES": 200 * 1024 * 1024})
+        with app.app_context():
+            upgrade(directory=app.extensions["migrate"].directory)
+            org, operator = make_org(OrgKind.UNIVERSITY), make_operator()
+            db.session.commit()
+            path = tmp / "results.xlsx"
+            write_xlsx(path, args.n, columns.RESULTS.headers())
+            data = path.read_bytes()
+
+            start = time.perf_counter()
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            anchor_rows = sum(1 for _ in book.worksheets[0].iter_rows(values_only=True)) - 1
+            book.close()
+            anchor = time.perf_counter() - start
+
+            start = time.perf_counter()
+            table = files.read_table(data, "results.xlsx", limits=files.Limits(max_bytes=len(data) + 1))
+            report = services.run(services.KINDS["results"], table, operator, org, services.Options(), write=True)
+            db.session.commit()
+            imported = time.perf_counter() - start
+            problems = [r.errors for r in report.rows if r.errors][:3]
+            assert report.written and report.counts()["created"] == args.n, problems
+            sync.drain()
+            db.session.commit()
+            total = time.perf_counter() - start
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"CPU: {cpu_model()} · {os.cpu_count()} cores · Python {platform.python_version()}")
+        print(f"file: {args.n} rows, {len(data) / 1e6:.1f} MB")
+        print(f"anchor (bare streamed read): {anchor_rows / anchor:,.0f} rows/s")
+        print(f"import (read + form + service + audit/outbox + commit): {args.n / imported:,.0f} rows/s "
+              f"({imported:.1f} s; {(args.n / imported) / (anchor_rows / anchor):.3f} × anchor)")
+        print(f"end to end with indexing: {args.n / total:,.0f} rows/s ({total:.1f} s; "
+              f"{(args.n / total) / (anchor_rows / anchor):.3f} × anchor)")
+        print(f"peak RSS: {peak_mb:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

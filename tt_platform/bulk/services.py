@@ -1,0 +1,319 @@
+"""Bulk import: every row through the kind's web form and service, reported row by row, all or nothing.
+
+`run()` reads a table (see files.py) for one organisation. Each row becomes the form data the web
+page would post, is validated by the same WTForms form, and is saved by the same service call
+(create, or update of an existing listing) inside its own savepoint, so database rules (a taken
+reference, a closed listing) are checked for real. The whole file runs inside one outer savepoint:
+a preview (`write=False`) or a file with any error rolls it back, so nothing is written; otherwise the
+caller commits once. Services never commit.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from tt_platform.accounts.models import ROLE_FOR_KIND, Organisation, Role, User
+from tt_platform.achievements import services as achievements
+from tt_platform.achievements.forms import AchievementForm
+from tt_platform.achievements.models import Achievement
+from tt_platform.bulk import columns
+from tt_platform.bulk.columns import CellProblem, Column, Layout
+from tt_platform.bulk.files import Table
+from tt_platform.database import db
+from tt_platform.demands import services as demands
+from tt_platform.demands.forms import DemandForm
+from tt_platform.demands.models import Demand
+from tt_platform.listings import services as listings
+from tt_platform.security import NotAllowed
+
+
+class ImportRefused(Exception):
+    """The import cannot start (who imports for whom); a message for the user."""
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """What differs between importing results and demands; the procedure is one."""
+
+    name: str
+    label: object
+    layout: Layout
+    form: type
+    model: type
+    role: Role
+    create: Callable  #: (user, data, *, submit, organisation) -> listing
+    update: Callable  #: (user, listing, data, *, on_behalf) -> changed fields
+    error: type[Exception]
+    has_external_ref: bool = False
+
+
+KINDS = {
+    "results": ImportKind("results", _l("Research results"), columns.RESULTS, AchievementForm, Achievement,
+                          Role.RESEARCH, achievements.create_achievement, achievements.update_achievement,
+                          achievements.AchievementError, has_external_ref=True),
+    "demands": ImportKind("demands", _l("Technology demands"), columns.DEMANDS, DemandForm, Demand,
+                          Role.ENTERPRISE, demands.create_demand, demands.update_demand, demands.DemandError),
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    update_existing: bool = False  #: a row matching an existing listing updates it (else it is an error)
+    publish: bool = False  #: operators: publish at once instead of sending to the review queue
+
+
+@dataclass
+class RowReport:
+    number: int
+    title: str
+    action: str = ""  #: created | updated | unchanged | error
+    errors: list[tuple[str, str]] = field(default_factory=list)  #: (column, message)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    listing_id: int | None = None
+
+
+@dataclass
+class Report:
+    kind: str
+    format: str
+    encoding: str | None = None
+    sheet: str | None = None
+    file_errors: list[str] = field(default_factory=list)
+    file_warnings: list[str] = field(default_factory=list)
+    rows: list[RowReport] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.file_errors) or any(r.errors for r in self.rows)
+
+    @property
+    def has_warnings(self) -> bool:
+        return bool(self.file_warnings) or any(r.warnings for r in self.rows)
+
+    def counts(self) -> dict[str, int]:
+        out = {"rows": len(self.rows), "created": 0, "updated": 0, "unchanged": 0, "error": 0}
+        for row in self.rows:
+            out[row.action] = out.get(row.action, 0) + 1
+        return out
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self) | {"counts": self.counts()}
+
+
+def importing_organisations(user: User, kind: ImportKind) -> list[Organisation]:
+    """The organisations `user` may import `kind` for: operators any verified one of the right kind,
+    an organisation admin their own."""
+    if user.is_operator:
+        kinds = [k for k, role in ROLE_FOR_KIND.items() if role is kind.role]
+        return db.session.scalars(sa.select(Organisation).where(Organisation.kind.in_(kinds))
+                                  .order_by(Organisation.name)).all()
+    return [m.organisation for m in user.memberships if m.is_org_admin and m.role is kind.role]
+
+
+def check_target(user: User, kind: ImportKind, organisation: Organisation | None) -> Organisation:
+    allowed = importing_organisations(user, kind)
+    if organisation is None and len(allowed) == 1 and not user.is_operator:
+        return allowed[0]
+    if organisation is None:
+        raise ImportRefused(_("Choose the organisation the rows belong to."))
+    if organisation not in allowed:
+        raise ImportRefused(_("You may not import %(kind)s for %(org)s: organisation admins import for their "
+                              "own organisation, operators for any.", kind=kind.label, org=organisation.name))
+    return organisation
+
+
+def _normal(header: str) -> str:
+    return "".join(str(header).split()).replace("*", "").replace("＊", "").lower()
+
+
+def header_map(layout: Layout) -> dict[str, tuple[str, Column, int | None]]:
+    """Every accepted spelling of a header → (form key, column, repetition index or None): the
+    template's bilingual header, the Chinese or English name alone, the field key, documented aliases."""
+    out: dict[str, tuple[str, Column, int | None]] = {}
+    for column in layout.columns:
+        for spelling in (column.header, column.zh, column.en, column.key, *column.aliases):
+            out[_normal(spelling)] = (column.key, column, None)
+    for group in layout.groups:
+        for index, column, zh, en in group.numbered():
+            key = f"{group.form_key}-{index}-{column.key}"
+            for spelling in (f"{zh} {en}", zh, en, key):
+                out[_normal(spelling)] = (key, column, index)
+    return out
+
+
+def _form_label(kind: ImportKind, key: str) -> str:
+    for column in kind.layout.columns:
+        if column.key == key:
+            return column.zh
+    for group in kind.layout.groups:
+        if key == group.form_key:
+            return group.zh
+    return key
+
+
+def _flatten(errors) -> list[str]:
+    if isinstance(errors, dict):
+        return [m for value in errors.values() for m in _flatten(value)]
+    if isinstance(errors, list | tuple):
+        return [m for value in errors for m in _flatten(value)]
+    return [str(errors)]
+
+
+class _Rollback(Exception):
+    """Leaves the outer savepoint without writing (a preview, or a file with errors)."""
+
+
+def run(kind: ImportKind, table: Table, actor: User, organisation: Organisation, options: Options = Options(),
+        *, write: bool, progress: Callable[[int], None] | None = None) -> Report:
+    """Validate (and with `write`, save) every row of `table` for `organisation`; see the module doc."""
+    report = Report(kind=kind.name, format=table.format, encoding=table.encoding, sheet=table.sheet)
+    accepted = header_map(kind.layout)
+    mapped: dict[str, tuple[str, Column, int | None]] = {}
+    unknown = []
+    for header in table.headers:
+        found = accepted.get(_normal(header))
+        if found is None:
+            unknown.append(header)
+        elif found[0] in {m[0] for m in mapped.values()}:
+            report.file_errors.append(_("Two columns fill the same field: “%(header)s”.", header=header))
+        else:
+            mapped[header] = found
+    if unknown:
+        report.file_warnings.append(_("Columns not imported (not in the template): %(names)s.",
+                                      names="、".join(unknown)))
+    present = {key for key, _c, _i in mapped.values()}
+    missing = [c.zh for c in kind.layout.columns if c.required and c.key not in present]
+    if missing:
+        report.file_errors.append(_("Required columns missing: %(names)s.", names="、".join(missing)))
+    if report.file_errors:
+        return report
+    if options.publish and not actor.is_operator:
+        raise ImportRefused(_("Only operators publish imported listings directly."))
+    on_behalf = not any(m.organisation_id == organisation.id for m in actor.memberships)
+    try:
+        with db.session.begin_nested():
+            seen: dict[str, int] = {}
+            known = _Existing(kind, organisation)
+            for count, (number, values) in enumerate(table.rows, start=1):
+                row = _import_row(kind, number, values, mapped, actor, organisation, options, on_behalf, seen, known)
+                report.rows.append(row)
+                if progress:
+                    progress(count)
+            if not report.rows:
+                report.file_errors.append(_("The file has a header but no rows."))
+            if not write or report.has_errors:
+                raise _Rollback
+    except _Rollback:
+        for row in report.rows:
+            row.listing_id = None  # rolled back: nothing to link to
+    else:
+        report.written = True
+    return report
+
+
+def _import_row(kind, number, values, mapped, actor, organisation, options, on_behalf, seen, known) -> RowReport:
+    formdata = MultiDict()
+    row = RowReport(number=number, title=str(values.get(next(
+        (h for h, (k, _c, _i) in mapped.items() if k == "title"), ""), "") or "")[:200])
+    external_ref = ""
+    for header, (key, column, _index) in mapped.items():
+        raw = values.get(header)
+        try:
+            value = column.read(raw)
+        except CellProblem as exc:
+            row.errors.append((header, str(exc)))
+            continue
+        if key == "external_ref":
+            external_ref = str(value)
+            continue
+        if key == "keywords" and any(len(part.strip()) > 40 for part in columns.LIST_SEPARATORS.split(str(value))):
+            row.warnings.append((header, _("Keywords over 40 characters are shortened.")))
+        if isinstance(value, list):
+            for item in value:
+                formdata.add(key, item)
+        elif value != "":
+            formdata.add(key, value)
+    if row.errors:
+        row.action = "error"
+        return row
+    form = kind.form(formdata=formdata, meta={"csrf": False})
+    if not form.validate():
+        for key, messages in form.errors.items():
+            label = _form_label(kind, key)
+            row.errors.extend((label, message) for message in _flatten(messages))
+        row.action = "error"
+        return row
+    identity = external_ref or form.title.data.strip()
+    if identity in seen:
+        row.errors.append((_("Row"), _("The same listing as row %(n)d of this file.", n=seen[identity])))
+        row.action = "error"
+        return row
+    seen[identity] = number
+    existing = known.find(external_ref, form.title.data.strip(), row, options.update_existing)
+    if row.errors:
+        row.action = "error"
+        return row
+    data = form.to_data()
+    try:
+        with db.session.begin_nested():
+            if existing is None:
+                listing = kind.create(actor, data, submit=True, organisation=organisation if on_behalf else None)
+                if external_ref:
+                    listing.external_ref = external_ref  # the importer's key, not a form field
+                row.action = "created"
+                if options.publish:
+                    listings.review(listing, actor, "approve", None)
+            else:
+                listing = existing
+                changed = kind.update(actor, existing, data, on_behalf=on_behalf)
+                row.action = "updated" if changed else "unchanged"
+            db.session.flush()  # write now: a broken constraint is this row's error, not the commit's
+            row.listing_id = listing.id
+    except (kind.error, listings.InvalidTransition, NotAllowed) as exc:
+        row.errors.append((_("Row"), str(exc)))
+        row.action = "error"
+    return row
+
+
+class _Existing:
+    """The listings a file may re-import, read once: by external reference (any organisation, so a
+    reference taken by another one is refused) and by title within the organisation."""
+
+    def __init__(self, kind: ImportKind, organisation: Organisation):
+        model = kind.model
+        self.kind, self.organisation = kind, organisation
+        self.by_ref: dict[str, tuple[int, int]] = {}
+        if kind.has_external_ref:
+            self.by_ref = {ref: (listing_id, org_id) for ref, listing_id, org_id in db.session.execute(
+                sa.select(model.external_ref, model.id, model.organisation_id).where(model.external_ref.is_not(None)))}
+        self.by_title: dict[str, int] = {}
+        for title, listing_id in db.session.execute(
+                sa.select(model.title, model.id).where(model.organisation_id == organisation.id).order_by(model.id)):
+            self.by_title.setdefault(title, listing_id)
+
+    def find(self, external_ref: str, title: str, row: RowReport, update_existing: bool):
+        """The listing a row re-imports: the same external reference, else the same organisation and title."""
+        if external_ref:
+            if len(external_ref) > 64:
+                row.errors.append((_("External reference"), _("At most 64 characters.")))
+                return None
+            listing_id, org_id = self.by_ref.get(external_ref, (None, None))
+            if listing_id is not None and org_id != self.organisation.id:
+                row.errors.append((_("External reference"), _("Another organisation already uses this reference.")))
+                return None
+        else:
+            listing_id = self.by_title.get(title)
+        if listing_id is None:
+            return None
+        if not update_existing:
+            row.errors.append((_("Row"), _("Already on the platform (no. %(id)d); choose “update existing” to "
+                                           "change it.", id=listing_id)))
+            return None
+        return db.session.get(self.kind.model, listing_id)

@@ -1,0 +1,139 @@
+"""Bulk import pages: template download → upload → preview with the row report → confirm."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tt_platform.accounts.models import Organisation
+from tt_platform.bulk import files, jobs, services, template
+from tt_platform.bulk.forms import ConfirmForm, UploadForm
+from tt_platform.bulk.models import ImportJob, ImportStatus
+from tt_platform.database import db
+from tt_platform.forms import choice_list
+from tt_platform.security import LOGIN, permission
+
+bp = Blueprint("bulk", __name__, url_prefix="/imports")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _kind(name: str) -> services.ImportKind:
+    kind = services.KINDS.get(name)
+    if kind is None:
+        abort(404)
+    return kind
+
+
+@bp.route("/")
+@permission(LOGIN)
+def index():
+    recent = jobs.recent_for(current_user)
+    kinds = {name: kind for name, kind in services.KINDS.items()
+             if services.importing_organisations(current_user, kind)}
+    return render_template("bulk/index.html", kinds=kinds, recent=recent)
+
+
+@bp.route("/template/<kind_name>.xlsx")
+@permission(LOGIN)
+def template_download(kind_name: str):
+    kind = _kind(kind_name)
+    body = template.template_xlsx(kind.layout, str(kind.label))
+    return body, 200, {"Content-Type": XLSX,
+                       "Content-Disposition": f'attachment; filename="import-template-{kind.name}.xlsx"'}
+
+
+@bp.route("/<kind_name>/new", methods=["GET", "POST"])
+@permission(LOGIN)
+def upload(kind_name: str):
+    kind = _kind(kind_name)
+    allowed = services.importing_organisations(current_user, kind)
+    if not allowed:
+        abort(403)
+    form = UploadForm()
+    form.organisation_id.choices = choice_list([(org.id, org.name) for org in allowed])
+    if form.validate_on_submit():
+        organisation = db.session.get(Organisation, form.organisation_id.data)
+        data = form.file.data.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+        try:
+            job = jobs.preview(current_user, kind, organisation, form.file.data.filename or "upload", data,
+                               encoding=form.encoding.data or None, sheet=(form.sheet.data or "").strip() or None,
+                               options=services.Options(update_existing=form.update_existing.data,
+                                                        publish=form.publish.data),
+                               store=_store)
+        except (services.ImportRefused, files.FileProblem) as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            return redirect(url_for("bulk.detail", job_id=job.id))
+    elif form.errors:
+        flash(_("Please correct the highlighted fields."), "danger")
+    return render_template("bulk/upload.html", form=form, kind=kind)
+
+
+def _store(data: bytes, suffix: str) -> str:
+    """Keep the upload outside the web root until the import ends; returns its stored name."""
+    folder = Path(current_app.config["UPLOAD_DIR"]) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = secrets.token_hex(16) + suffix
+    (folder / name).write_bytes(data)
+    return name
+
+
+def _job(job_id: int) -> ImportJob:
+    job = db.session.get(ImportJob, job_id)
+    if job is None or not jobs.may_see(current_user, job):
+        abort(404)
+    return job
+
+
+@bp.route("/<int:job_id>")
+@permission(LOGIN)
+def detail(job_id: int):
+    job = _job(job_id)
+    return render_template("bulk/detail.html", job=job, kind=services.KINDS[job.kind], form=ConfirmForm(),
+                           report=job.report, statuses=ImportStatus)
+
+
+@bp.route("/<int:job_id>/confirm", methods=["POST"])
+@permission(LOGIN)
+def confirm(job_id: int):
+    job = _job(job_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        jobs.confirm(current_user, job, accept_warnings=form.accept_warnings.data, folder=_folder())
+    except jobs.JobProblem as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("bulk.detail", job_id=job.id))
+    db.session.commit()
+    jobs.remove_file(job, _folder())
+    db.session.commit()
+    if job.status is ImportStatus.IMPORTED:
+        flash(_("Imported: %(n)d created, %(u)d updated.", n=job.report["counts"]["created"],
+                u=job.report["counts"]["updated"]), "success")
+    else:
+        flash(_("The file has errors now (the platform changed since the preview): nothing was imported."), "danger")
+    return redirect(url_for("bulk.detail", job_id=job.id))
+
+
+@bp.route("/<int:job_id>/discard", methods=["POST"])
+@permission(LOGIN)
+def discard(job_id: int):
+    job = _job(job_id)
+    if ConfirmForm().validate_on_submit() and job.status is ImportStatus.PREVIEWED:
+        jobs.discard(current_user, job)
+        db.session.commit()
+        jobs.remove_file(job, _folder())
+        db.session.commit()
+        flash(_("Import discarded; the uploaded file is deleted."), "success")
+    return redirect(url_for("bulk.index"))
+
+
+def _folder() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / "imports"
