@@ -5,6 +5,8 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField, TextA
 from wtforms.validators import EqualTo, Optional, ValidationError
 
 from tt_platform import taxonomy
+from tt_platform.accounts.models import ORG_KIND_LABELS, OrgKind
+from tt_platform.accounts.services import SELF_REGISTERED_KINDS, OrganisationData
 from tt_platform.forms import BaseForm, CodeSelectField, RegionField, choice_list, email_field, length, required
 
 
@@ -45,3 +47,18 @@ class InviteForm(BaseForm):
 
 class OrganisationForm(OrganisationFields):
     pass
+
+
+class OrganisationImportForm(OrganisationFields):
+    """One row of an organisations import: the registration fields plus the kind."""
+
+    kind = SelectField(_l("Kind of organisation"), validators=[required()], choices=choice_list(
+        [(k.value, ORG_KIND_LABELS[k]) for k in SELF_REGISTERED_KINDS]))
+
+    def to_data(self) -> OrganisationData:
+        return OrganisationData(
+            name=self.org_name.data, kind=OrgKind(self.kind.data), credit_code=self.credit_code.data,
+            region_code=self.region_code.data, party_type=self.party_type.data,
+            contact_name=self.contact_name.data, contact_phone=self.contact_phone.data,
+            contact_email=self.contact_email.data, website=self.website.data or None,
+            introduction=self.introduction.data or None)

@@ -250,14 +250,39 @@ def _asdict(person: PersonData) -> dict:
     return {f: getattr(person, f) for f in PersonData.__slots__}
 
 
+def create_organisation(operator: User, org: OrganisationData, *, verified: bool = False) -> Organisation:
+    """An operator records an organisation without an account (a bulk import of a park's or bureau's
+    register); its people join later by invitation. Verified at once only when the operator says so."""
+    if not operator.is_operator:
+        raise NotAllowed(_("Only operators record organisations."))
+    if org.kind not in SELF_REGISTERED_KINDS:
+        raise AccountError(_("This kind of organisation cannot be registered here."))
+    code = _check_organisation(org)
+    organisation = Organisation(
+        name=org.name.strip(), kind=org.kind, credit_code=code, region_code=org.region_code,
+        party_type=org.party_type, contact_name=org.contact_name.strip(), contact_phone=org.contact_phone.strip(),
+        contact_email=normalise_email(org.contact_email), website=org.website or None,
+        introduction=org.introduction or None,
+        verification=Verification.VERIFIED if verified else Verification.PENDING,
+        verified_at=utcnow() if verified else None,
+    )
+    db.session.add(organisation)
+    db.session.flush()  # ids for the audit row
+    audit.record(operator, "organisation", organisation.id, "recorded", to_status=organisation.verification.value)
+    return organisation
+
+
 def require_org_admin(actor: User, organisation: Organisation) -> None:
     if not any(m.organisation_id == organisation.id and m.is_org_admin for m in actor.memberships):
         raise NotAllowed(_("Only the organisation's administrators may do this."))
 
 
-def update_organisation(actor: User, organisation: Organisation, data: OrganisationData) -> None:
-    """Admins edit their organisation; a change of name or credit code needs verification again."""
-    require_org_admin(actor, organisation)
+def update_organisation(actor: User, organisation: Organisation, data: OrganisationData, *,
+                        on_behalf: bool = False) -> None:
+    """Admins edit their organisation (operators too with `on_behalf`: a bulk import); a change of name
+    or credit code needs verification again."""
+    if not (on_behalf and actor.is_operator):
+        require_org_admin(actor, organisation)
     code = data.credit_code.strip().upper()
     if not taxonomy.is_valid_uscc(code):
         raise AccountError(_("The unified social credit code is not valid (check its 18 characters)."))

@@ -247,3 +247,29 @@ DEMANDS = Layout(columns=(
     Column("is_challenge", "揭榜挂帅", "Open challenge", kind="bool", example="否"),
     Column("bounty", "榜单金额（万元）", "Challenge bounty (万元)", kind="money"),
 ))
+
+
+def _party_types() -> dict[str, str]:
+    return {code: name for code, (name, _group) in taxonomy.party_types().items()}
+
+
+def _org_kinds() -> dict[str, str]:
+    return {"enterprise": "企业", "university": "高等院校", "institute": "科研院所", "agency": "技术转移机构"}
+
+
+ORGANISATIONS = Layout(columns=(
+    Column("org_name", "机构名称", "Organisation name", required=True, example="杭州示范新材料有限公司",
+           aliases=("name", "名称")),
+    Column("kind", "机构类型", "Kind of organisation", kind="code", codes=CodeList(_org_kinds), required=True,
+           example="企业"),
+    Column("credit_code", "统一社会信用代码", "Unified social credit code", required=True,
+           example="91330100000004242U", aliases=("uscc", "信用代码")),
+    Column("region_code", "地区", "Region", kind="code", codes=REGIONS, required=True, example="浙江省 杭州市"),
+    Column("party_type", "技术合同主体类型", "Party type (for statistics)", kind="code",
+           codes=CodeList(_party_types), required=True, example="E1"),
+    Column("contact_name", "联系人", "Contact person", required=True, example="陈经理"),
+    Column("contact_phone", "联系电话", "Contact phone", required=True, example="0571-88880000"),
+    Column("contact_email", "联系邮箱", "Contact e-mail", required=True, example="contact@example.cn"),
+    Column("website", "网址", "Website"),
+    Column("introduction", "简介", "Introduction"),
+))

@@ -37,7 +37,9 @@ def preview(user: User, kind: services.ImportKind, organisation: Organisation | 
         raise services.ImportRefused(_("Only operators publish imported listings directly."))
     table = files.read_table(data, filename, encoding=encoding, sheet=sheet, limits=_limits())
     report = services.run(kind, table, user, organisation, options, write=False)
-    job = ImportJob(kind=kind.name, user_id=user.id, organisation_id=organisation.id, filename=filename[-255:],
+    # an organisations import belongs to no organisation of its rows: the job is filed under the operator's
+    job = ImportJob(kind=kind.name, user_id=user.id, filename=filename[-255:],
+                    organisation_id=organisation.id if organisation else user.memberships[0].organisation_id,
                     size=len(data), encoding=encoding, sheet=sheet, update_existing=options.update_existing,
                     publish=options.publish, report=report.to_json(),
                     stored_name=store(data, Path(filename).suffix.lower()[:10]))
@@ -62,7 +64,7 @@ def confirm(user: User, job: ImportJob, *, accept_warnings: bool, folder: Path) 
     data = (folder / job.stored_name).read_bytes()
     kind = services.KINDS[job.kind]
     table = files.read_table(data, job.filename, encoding=job.encoding, sheet=job.sheet, limits=_limits())
-    report = services.run(kind, table, user, job.organisation,
+    report = services.run(kind, table, user, job.organisation if kind.role else None,
                           services.Options(update_existing=job.update_existing, publish=job.publish), write=True)
     job.report = report.to_json()
     if report.written:

@@ -18,6 +18,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from tt_platform.accounts import services as accounts
+from tt_platform.accounts.forms import OrganisationImportForm
 from tt_platform.accounts.models import ROLE_FOR_KIND, Organisation, Role, User
 from tt_platform.achievements import services as achievements
 from tt_platform.achievements.forms import AchievementForm
@@ -39,27 +41,60 @@ class ImportRefused(Exception):
 
 @dataclass(frozen=True)
 class ImportKind:
-    """What differs between importing results and demands; the procedure is one."""
+    """What differs between the kinds of import; the procedure (read, form, save, report) is one."""
 
     name: str
     label: object
     layout: Layout
-    form: type
+    form: type  #: a form with to_data()
     model: type
-    role: Role
-    create: Callable  #: (user, data, *, submit, organisation) -> listing
-    update: Callable  #: (user, listing, data, *, on_behalf) -> changed fields
-    error: type[Exception]
+    role: Role | None  #: the role whose organisations the rows belong to; None: operators only, no target
+    save: Callable  #: (kind, context, data, existing, external_ref) -> (object, "created" | "updated" | …)
+    finder: Callable  #: (kind, organisation) -> an object with find(external_ref, form, row, update_existing)
+    errors: tuple[type[Exception], ...]
+    title_key: str = "title"
     has_external_ref: bool = False
+    create: Callable | None = None  #: listings: (user, data, *, submit, organisation) -> listing
+    update: Callable | None = None  #: listings: (user, listing, data, *, on_behalf) -> changed fields
+
+    def identity(self, form, external_ref: str) -> str:
+        """What makes two rows of one file the same entry."""
+        if self.role is None:
+            return form.credit_code.data.strip().upper()
+        return external_ref or form.title.data.strip()
 
 
-KINDS = {
-    "results": ImportKind("results", _l("Research results"), columns.RESULTS, AchievementForm, Achievement,
-                          Role.RESEARCH, achievements.create_achievement, achievements.update_achievement,
-                          achievements.AchievementError, has_external_ref=True),
-    "demands": ImportKind("demands", _l("Technology demands"), columns.DEMANDS, DemandForm, Demand,
-                          Role.ENTERPRISE, demands.create_demand, demands.update_demand, demands.DemandError),
-}
+@dataclass(frozen=True)
+class _Context:
+    actor: User
+    organisation: Organisation | None
+    on_behalf: bool
+    options: Options
+
+
+def _save_listing(kind: ImportKind, ctx: _Context, data, existing, external_ref: str):
+    if existing is None:
+        listing = kind.create(ctx.actor, data, submit=True, organisation=ctx.organisation if ctx.on_behalf else None)
+        if external_ref:
+            listing.external_ref = external_ref  # the importer's key, not a form field
+        if ctx.options.publish:
+            listings.review(listing, ctx.actor, "approve", None)
+        return listing, "created"
+    changed = kind.update(ctx.actor, existing, data, on_behalf=ctx.on_behalf)
+    return existing, "updated" if changed else "unchanged"
+
+
+def _save_organisation(kind: ImportKind, ctx: _Context, data, existing, external_ref: str):
+    if existing is None:
+        return accounts.create_organisation(ctx.actor, data, verified=ctx.options.publish), "created"
+    before = {f: getattr(existing, f) for f in _ORGANISATION_FIELDS}
+    accounts.update_organisation(ctx.actor, existing, data, on_behalf=True)
+    changed = any(getattr(existing, f) != value for f, value in before.items())
+    return existing, "updated" if changed else "unchanged"
+
+
+_ORGANISATION_FIELDS = ("name", "credit_code", "region_code", "party_type", "contact_name", "contact_phone",
+                        "contact_email", "website", "introduction")
 
 
 @dataclass(frozen=True)
@@ -107,9 +142,15 @@ class Report:
         return dataclasses.asdict(self) | {"counts": self.counts()}
 
 
+def may_import(user: User, kind: ImportKind) -> bool:
+    return user.is_operator if kind.role is None else bool(importing_organisations(user, kind))
+
+
 def importing_organisations(user: User, kind: ImportKind) -> list[Organisation]:
     """The organisations `user` may import `kind` for: operators any verified one of the right kind,
-    an organisation admin their own."""
+    an organisation admin their own (none for a kind without a target organisation)."""
+    if kind.role is None:
+        return []
     if user.is_operator:
         kinds = [k for k, role in ROLE_FOR_KIND.items() if role is kind.role]
         return db.session.scalars(sa.select(Organisation).where(Organisation.kind.in_(kinds))
@@ -117,7 +158,11 @@ def importing_organisations(user: User, kind: ImportKind) -> list[Organisation]:
     return [m.organisation for m in user.memberships if m.is_org_admin and m.role is kind.role]
 
 
-def check_target(user: User, kind: ImportKind, organisation: Organisation | None) -> Organisation:
+def check_target(user: User, kind: ImportKind, organisation: Organisation | None) -> Organisation | None:
+    if kind.role is None:
+        if not user.is_operator:
+            raise ImportRefused(_("Only operators import organisations."))
+        return None
     allowed = importing_organisations(user, kind)
     if organisation is None and len(allowed) == 1 and not user.is_operator:
         return allowed[0]
@@ -170,7 +215,7 @@ class _Rollback(Exception):
     """Leaves the outer savepoint without writing (a preview, or a file with errors)."""
 
 
-def run(kind: ImportKind, table: Table, actor: User, organisation: Organisation, options: Options = Options(),
+def run(kind: ImportKind, table: Table, actor: User, organisation: Organisation | None, options: Options = Options(),
         *, write: bool, progress: Callable[[int], None] | None = None) -> Report:
     """Validate (and with `write`, save) every row of `table` for `organisation`; see the module doc."""
     report = Report(kind=kind.name, format=table.format, encoding=table.encoding, sheet=table.sheet)
@@ -196,13 +241,14 @@ def run(kind: ImportKind, table: Table, actor: User, organisation: Organisation,
         return report
     if options.publish and not actor.is_operator:
         raise ImportRefused(_("Only operators publish imported listings directly."))
-    on_behalf = not any(m.organisation_id == organisation.id for m in actor.memberships)
+    on_behalf = organisation is None or not any(m.organisation_id == organisation.id for m in actor.memberships)
+    context = _Context(actor, organisation, on_behalf, options)
     try:
         with db.session.begin_nested():
             seen: dict[str, int] = {}
-            known = _Existing(kind, organisation)
+            known = kind.finder(kind, organisation)
             for count, (number, values) in enumerate(table.rows, start=1):
-                row = _import_row(kind, number, values, mapped, actor, organisation, options, on_behalf, seen, known)
+                row = _import_row(kind, number, values, mapped, context, seen, known)
                 report.rows.append(row)
                 if progress:
                     progress(count)
@@ -218,10 +264,10 @@ def run(kind: ImportKind, table: Table, actor: User, organisation: Organisation,
     return report
 
 
-def _import_row(kind, number, values, mapped, actor, organisation, options, on_behalf, seen, known) -> RowReport:
+def _import_row(kind, number, values, mapped, ctx: _Context, seen, known) -> RowReport:
     formdata = MultiDict()
     row = RowReport(number=number, title=str(values.get(next(
-        (h for h, (k, _c, _i) in mapped.items() if k == "title"), ""), "") or "")[:200])
+        (h for h, (k, _c, _i) in mapped.items() if k == kind.title_key), ""), "") or "")[:200])
     external_ref = ""
     for header, (key, column, _index) in mapped.items():
         raw = values.get(header)
@@ -250,33 +296,23 @@ def _import_row(kind, number, values, mapped, actor, organisation, options, on_b
             row.errors.extend((label, message) for message in _flatten(messages))
         row.action = "error"
         return row
-    identity = external_ref or form.title.data.strip()
+    identity = kind.identity(form, external_ref)
     if identity in seen:
-        row.errors.append((_("Row"), _("The same listing as row %(n)d of this file.", n=seen[identity])))
+        row.errors.append((_("Row"), _("The same entry as row %(n)d of this file.", n=seen[identity])))
         row.action = "error"
         return row
     seen[identity] = number
-    existing = known.find(external_ref, form.title.data.strip(), row, options.update_existing)
+    existing = known.find(external_ref, form, row, ctx.options.update_existing)
     if row.errors:
         row.action = "error"
         return row
     data = form.to_data()
     try:
         with db.session.begin_nested():
-            if existing is None:
-                listing = kind.create(actor, data, submit=True, organisation=organisation if on_behalf else None)
-                if external_ref:
-                    listing.external_ref = external_ref  # the importer's key, not a form field
-                row.action = "created"
-                if options.publish:
-                    listings.review(listing, actor, "approve", None)
-            else:
-                listing = existing
-                changed = kind.update(actor, existing, data, on_behalf=on_behalf)
-                row.action = "updated" if changed else "unchanged"
+            saved, row.action = kind.save(kind, ctx, data, existing, external_ref)
             db.session.flush()  # write now: a broken constraint is this row's error, not the commit's
-            row.listing_id = listing.id
-    except (kind.error, listings.InvalidTransition, NotAllowed) as exc:
+            row.listing_id = saved.id
+    except (*kind.errors, listings.InvalidTransition, NotAllowed) as exc:
         row.errors.append((_("Row"), str(exc)))
         row.action = "error"
     return row
@@ -298,8 +334,9 @@ class _Existing:
                 sa.select(model.title, model.id).where(model.organisation_id == organisation.id).order_by(model.id)):
             self.by_title.setdefault(title, listing_id)
 
-    def find(self, external_ref: str, title: str, row: RowReport, update_existing: bool):
+    def find(self, external_ref: str, form, row: RowReport, update_existing: bool):
         """The listing a row re-imports: the same external reference, else the same organisation and title."""
+        title = form.title.data.strip()
         if external_ref:
             if len(external_ref) > 64:
                 row.errors.append((_("External reference"), _("At most 64 characters.")))
@@ -317,3 +354,34 @@ class _Existing:
                                            "change it.", id=listing_id)))
             return None
         return db.session.get(self.kind.model, listing_id)
+
+
+class _ExistingOrganisations:
+    """Organisations are the same when their 统一社会信用代码 is."""
+
+    def __init__(self, kind: ImportKind, organisation: Organisation | None):
+        self.by_code = dict(db.session.execute(sa.select(Organisation.credit_code, Organisation.id)).all())
+
+    def find(self, external_ref: str, form, row: RowReport, update_existing: bool):
+        found = self.by_code.get(form.credit_code.data.strip().upper())
+        if found is None:
+            return None
+        if not update_existing:
+            row.errors.append((_("Row"), _("Already on the platform (no. %(id)d); choose “update existing” to "
+                                           "change it.", id=found)))
+            return None
+        return db.session.get(Organisation, found)
+
+
+KINDS = {
+    "results": ImportKind("results", _l("Research results"), columns.RESULTS, AchievementForm, Achievement,
+                          Role.RESEARCH, _save_listing, _Existing, (achievements.AchievementError,),
+                          has_external_ref=True, create=achievements.create_achievement,
+                          update=achievements.update_achievement),
+    "demands": ImportKind("demands", _l("Technology demands"), columns.DEMANDS, DemandForm, Demand,
+                          Role.ENTERPRISE, _save_listing, _Existing, (demands.DemandError,),
+                          create=demands.create_demand, update=demands.update_demand),
+    "organisations": ImportKind("organisations", _l("Organisations"), columns.ORGANISATIONS, OrganisationImportForm,
+                                Organisation, None, _save_organisation, _ExistingOrganisations,
+                                (accounts.AccountError,), title_key="org_name"),
+}

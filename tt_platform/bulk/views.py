@@ -31,8 +31,7 @@ def _kind(name: str) -> services.ImportKind:
 @permission(LOGIN)
 def index():
     recent = jobs.recent_for(current_user)
-    kinds = {name: kind for name, kind in services.KINDS.items()
-             if services.importing_organisations(current_user, kind)}
+    kinds = {name: kind for name, kind in services.KINDS.items() if services.may_import(current_user, kind)}
     return render_template("bulk/index.html", kinds=kinds, recent=recent)
 
 
@@ -49,13 +48,16 @@ def template_download(kind_name: str):
 @permission(LOGIN)
 def upload(kind_name: str):
     kind = _kind(kind_name)
-    allowed = services.importing_organisations(current_user, kind)
-    if not allowed:
+    if not services.may_import(current_user, kind):
         abort(403)
     form = UploadForm()
-    form.organisation_id.choices = choice_list([(org.id, org.name) for org in allowed])
+    if kind.role is None:
+        del form.organisation_id  # organisations are imported for no one but themselves
+    else:
+        allowed = services.importing_organisations(current_user, kind)
+        form.organisation_id.choices = choice_list([(org.id, org.name) for org in allowed])
     if form.validate_on_submit():
-        organisation = db.session.get(Organisation, form.organisation_id.data)
+        organisation = db.session.get(Organisation, form.organisation_id.data) if kind.role else None
         data = form.file.data.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
         try:
             job = jobs.preview(current_user, kind, organisation, form.file.data.filename or "upload", data,
