@@ -53,3 +53,15 @@ def download_name(response) -> str:
     assert 'filename="' in disposition  # the ASCII fallback for old clients
     encoded = disposition.split("filename*=UTF-8''", 1)[1]
     return unquote(encoded)
+
+
+def xlsx_of(rows: list[dict]) -> bytes:
+    """A workbook as a user fills one: the first row's keys as headers, one row per dict."""
+    book = openpyxl.Workbook()
+    headers = list(rows[0])
+    book.active.append(headers)
+    for row in rows:
+        book.active.append([row.get(h, "") for h in headers])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

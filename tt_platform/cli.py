@@ -389,10 +389,11 @@ def _bulk_command(kind_name: str, help_text: str):
 _bulk_command("results", "Import research results from XLSX, CSV or JSONL (columns as in the template).")
 _bulk_command("demands", "Import technology demands from XLSX, CSV or JSONL (columns as in the template).")
 _bulk_command("organisations", "Import organisations (operators; --publish records them as verified).")
+_bulk_command("contracts", "Import contracts registered before the platform (registrars: pass --as EMAIL).")
 
 
 @import_cli.command("template")
-@click.argument("kind_name", type=click.Choice(["results", "demands", "organisations"]))
+@click.argument("kind_name", type=click.Choice(["results", "demands", "organisations", "contracts"]))
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
 def import_template(kind_name, out):
     """Write the XLSX template of an import kind (the same file the web page offers)."""

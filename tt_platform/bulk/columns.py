@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from tt_platform import taxonomy
+from tt_platform.contracts.models import PAYMENT_MODES
 
 #: Separators of a list in one cell (合作方式, keywords): Chinese and Latin commas, 、 and semicolons.
 LIST_SEPARATORS = re.compile(r"[,，、;；\n]+")
@@ -72,7 +73,16 @@ _LOOKUPS: dict[tuple[int, str], tuple[dict[str, str], dict[str, list[str]]]] = {
 
 def _regions() -> dict[str, str]:
     """Provinces and prefecture-level regions by their full names ('浙江省 杭州市'), which are unique."""
-    return {r.code: taxonomy.region_label(r.code) for r in taxonomy.regions().values() if r.level <= 2}
+    out = {}
+    for region in taxonomy.regions().values():
+        if region.level > 2:
+            continue
+        label = taxonomy.region_label(region.code)
+        # a municipality's 市辖区 reads as the municipality itself: the name stands for the province code
+        if region.level == 2 and label == taxonomy.region_label(region.parent_code):
+            continue
+        out[region.code] = label
+    return out
 
 
 def _trl() -> dict[str, str]:
@@ -272,4 +282,43 @@ ORGANISATIONS = Layout(columns=(
     Column("contact_email", "联系邮箱", "Contact e-mail", required=True, example="contact@example.cn"),
     Column("website", "网址", "Website"),
     Column("introduction", "简介", "Introduction"),
+))
+
+
+def _subtypes() -> dict[str, str]:
+    """'技术开发 · 委托开发' for each sub-type code ('DEV-01')."""
+    return {code: f"{sub.type_name} · {sub.name}" for code, sub in taxonomy.contract_subtypes().items()}
+
+
+def _payment_modes() -> dict[str, str]:
+    return dict(PAYMENT_MODES)
+
+
+PARTY_TYPES = CodeList(_party_types)
+
+CONTRACTS = Layout(columns=(
+    Column("registration_number", "登记号", "Registration number", required=True, example="2025330100000123"),
+    Column("registered_on", "登记日期", "Registered on", kind="date", required=True, example="2025-06-30"),
+    Column("name", "合同名称", "Contract name", required=True, example="风电叶片覆冰监测技术转让合同"),
+    Column("subtype_code", "合同类型", "Contract type and sub-type", kind="code", codes=CodeList(_subtypes),
+           required=True, example="技术转让 · 专利权转让"),
+    Column("field_code", "技术领域", "Technology field", kind="code", codes=FIELDS, required=True,
+           example="新能源与高效节能"),
+    Column("ip_type", "知识产权类型", "IP involved", kind="code", codes=IP_TYPES, example="发明专利"),
+    Column("payment_mode", "支付方式", "Payment mode", kind="code", codes=CodeList(_payment_modes), required=True,
+           example="一次总付"),
+    Column("signed_on", "签订日期", "Signed on", kind="date", required=True, example="2025-05-20"),
+    Column("seller_name", "卖方名称", "Seller", required=True, example="华东示范大学"),
+    Column("seller_party_type", "卖方主体类型", "Seller party type", kind="code", codes=PARTY_TYPES, required=True,
+           example="P2"),
+    Column("seller_region_code", "卖方地区", "Seller region", kind="code", codes=REGIONS, required=True,
+           example="上海市"),
+    Column("buyer_name", "买方名称", "Buyer", required=True, example="杭州示范能源科技有限公司"),
+    Column("buyer_party_type", "买方主体类型", "Buyer party type", kind="code", codes=PARTY_TYPES, required=True,
+           example="E1"),
+    Column("buyer_region_code", "买方地区", "Buyer region", kind="code", codes=REGIONS, required=True,
+           example="浙江省 杭州市"),
+    Column("total_yuan", "成交额（元）", "Contract amount (元)", kind="money", required=True, example="1200000"),
+    Column("tech_yuan", "技术交易额（元）", "Technology transaction amount (元)", kind="money", required=True,
+           example="1000000"),
 ))

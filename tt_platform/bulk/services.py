@@ -27,6 +27,9 @@ from tt_platform.achievements.models import Achievement
 from tt_platform.bulk import columns
 from tt_platform.bulk.columns import CellProblem, Column, Layout
 from tt_platform.bulk.files import Table
+from tt_platform.contracts import services as contracts
+from tt_platform.contracts.forms import RegisteredContractForm
+from tt_platform.contracts.models import Contract
 from tt_platform.database import db
 from tt_platform.demands import services as demands
 from tt_platform.demands.forms import DemandForm
@@ -54,22 +57,28 @@ class ImportKind:
     errors: tuple[type[Exception], ...]
     title_key: str = "title"
     has_external_ref: bool = False
+    #: kinds without a target organisation: who may import (user -> bool) and the refusal
+    gate: Callable[[User], bool] = lambda user: user.is_operator
+    refusal: object = _l("Only operators import organisations.")
     create: Callable | None = None  #: listings: (user, data, *, submit, organisation) -> listing
     update: Callable | None = None  #: listings: (user, listing, data, *, on_behalf) -> changed fields
 
     def identity(self, form, external_ref: str) -> str:
         """What makes two rows of one file the same entry."""
-        if self.role is None:
+        if self.name == "organisations":
             return form.credit_code.data.strip().upper()
+        if self.name == "contracts":
+            return form.registration_number.data.strip()
         return external_ref or form.title.data.strip()
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Context:
     actor: User
     organisation: Organisation | None
     on_behalf: bool
     options: Options
+    extra: dict = field(default_factory=dict)  #: per row: values the service takes beside the data
 
 
 def _save_listing(kind: ImportKind, ctx: _Context, data, existing, external_ref: str):
@@ -91,6 +100,13 @@ def _save_organisation(kind: ImportKind, ctx: _Context, data, existing, external
     accounts.update_organisation(ctx.actor, existing, data, on_behalf=True)
     changed = any(getattr(existing, f) != value for f, value in before.items())
     return existing, "updated" if changed else "unchanged"
+
+
+def _save_registered_contract(kind: ImportKind, ctx: _Context, data, existing, external_ref: str):
+    if existing is not None:
+        return existing, "unchanged"  # a registered contract changes only through the desk's change procedure
+    return contracts.record_registered(ctx.actor, data, number=ctx.extra["registration_number"],
+                                       registered_on=ctx.extra["registered_on"]), "created"
 
 
 _ORGANISATION_FIELDS = ("name", "credit_code", "region_code", "party_type", "contact_name", "contact_phone",
@@ -143,7 +159,7 @@ class Report:
 
 
 def may_import(user: User, kind: ImportKind) -> bool:
-    return user.is_operator if kind.role is None else bool(importing_organisations(user, kind))
+    return kind.gate(user) if kind.role is None else bool(importing_organisations(user, kind))
 
 
 def importing_organisations(user: User, kind: ImportKind) -> list[Organisation]:
@@ -160,8 +176,8 @@ def importing_organisations(user: User, kind: ImportKind) -> list[Organisation]:
 
 def check_target(user: User, kind: ImportKind, organisation: Organisation | None) -> Organisation | None:
     if kind.role is None:
-        if not user.is_operator:
-            raise ImportRefused(_("Only operators import organisations."))
+        if not kind.gate(user):
+            raise ImportRefused(str(kind.refusal))
         return None
     allowed = importing_organisations(user, kind)
     if organisation is None and len(allowed) == 1 and not user.is_operator:
@@ -307,6 +323,8 @@ def _import_row(kind, number, values, mapped, ctx: _Context, seen, known) -> Row
         row.action = "error"
         return row
     data = form.to_data()
+    if kind.name == "contracts":
+        ctx.extra = {"registration_number": form.registration_number.data, "registered_on": form.registered_on.data}
     try:
         with db.session.begin_nested():
             saved, row.action = kind.save(kind, ctx, data, existing, external_ref)
@@ -316,6 +334,15 @@ def _import_row(kind, number, values, mapped, ctx: _Context, seen, known) -> Row
         row.errors.append((_("Row"), str(exc)))
         row.action = "error"
     return row
+
+
+def _re_import(model, found_id: int, row: RowReport, update_existing: bool):
+    """A row that matches an entry already on the platform updates it only when the user chose so."""
+    if not update_existing:
+        row.errors.append((_("Row"), _("Already on the platform (no. %(id)d); choose “update existing” to "
+                                       "change it.", id=found_id)))
+        return None
+    return db.session.get(model, found_id)
 
 
 class _Existing:
@@ -349,11 +376,7 @@ class _Existing:
             listing_id = self.by_title.get(title)
         if listing_id is None:
             return None
-        if not update_existing:
-            row.errors.append((_("Row"), _("Already on the platform (no. %(id)d); choose “update existing” to "
-                                           "change it.", id=listing_id)))
-            return None
-        return db.session.get(self.kind.model, listing_id)
+        return _re_import(self.kind.model, listing_id, row, update_existing)
 
 
 class _ExistingOrganisations:
@@ -366,11 +389,22 @@ class _ExistingOrganisations:
         found = self.by_code.get(form.credit_code.data.strip().upper())
         if found is None:
             return None
-        if not update_existing:
-            row.errors.append((_("Row"), _("Already on the platform (no. %(id)d); choose “update existing” to "
-                                           "change it.", id=found)))
+        return _re_import(Organisation, found, row, update_existing)
+
+
+class _ExistingContracts:
+    """Registered contracts are the same when their registration number is: a second import of the
+    office's register leaves them as they are (changes go through the desk's change procedure)."""
+
+    def __init__(self, kind: ImportKind, organisation: Organisation | None):
+        numbered = sa.select(Contract.registration_number, Contract.id).where(Contract.registration_number.is_not(None))
+        self.by_number = dict(db.session.execute(numbered).all())
+
+    def find(self, external_ref: str, form, row: RowReport, update_existing: bool):
+        found = self.by_number.get(form.registration_number.data.strip())
+        if found is None:
             return None
-        return db.session.get(Organisation, found)
+        return _re_import(Contract, found, row, update_existing)
 
 
 KINDS = {
@@ -384,4 +418,9 @@ KINDS = {
     "organisations": ImportKind("organisations", _l("Organisations"), columns.ORGANISATIONS, OrganisationImportForm,
                                 Organisation, None, _save_organisation, _ExistingOrganisations,
                                 (accounts.AccountError,), title_key="org_name"),
+    "contracts": ImportKind("contracts", _l("Registered technology contracts"), columns.CONTRACTS,
+                            RegisteredContractForm, Contract, None, _save_registered_contract, _ExistingContracts,
+                            (contracts.ContractError,), title_key="name",
+                            gate=lambda user: contracts.registrar_office(user) is not None,
+                            refusal=_l("Only registrars of a registration office import registered contracts.")),
 }

@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, FieldList, Form, FormField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
-from tt_platform import taxonomy
+from tt_platform import money, taxonomy
 from tt_platform.accounts.models import Organisation, OrgKind, Verification
 from tt_platform.contracts.models import PAYMENT_MODES, REFUSAL_REASONS, RETURN_REASONS
+from tt_platform.contracts.services import ContractData, ItemData
 from tt_platform.database import db
 from tt_platform.forms import BaseForm, CodeSelectField, MoneyField, RegionField, length, required
 
@@ -68,7 +69,9 @@ def _party(prefix: str, label):
     }
 
 
-class ContractForm(BaseForm):
+class ContractTerms(BaseForm):
+    """The terms every contract form asks for."""
+
     name = StringField(_l("Contract name"), validators=[required(), length(200, 4)])
     subtype_code = CodeSelectField(_l("Contract type and sub-type"), choices_fn=taxonomy.contract_subtype_choices,
                                    validators=[required()])
@@ -78,6 +81,9 @@ class ContractForm(BaseForm):
     payment_mode = CodeSelectField(_l("Payment mode"), choices_fn=lambda: list(PAYMENT_MODES.items()),
                                    validators=[required()])
     signed_on = DateField(_l("Signed on"), validators=[required()])
+
+
+class ContractForm(ContractTerms):
     valid_from = DateField(_l("Valid from"), validators=[Optional()])
     valid_until = DateField(_l("Valid until"), validators=[Optional()])
     items = FieldList(FormField(ItemForm), min_entries=ITEM_ROWS, max_entries=30)
@@ -106,3 +112,36 @@ class ChangeRequestForm(BaseForm):
 
 class NoteForm(BaseForm):
     note = TextAreaField(_l("Reason"), validators=[required(), length(2000, 2)])
+
+
+class RegisteredContractForm(ContractTerms):
+    """One contract the office registered before the platform (a bulk import row): shapes only."""
+
+    seller_name = StringField(_l("Seller"), validators=[required(), length(200)])
+    seller_party_type = CodeSelectField(_l("Seller party type"), choices_fn=party_type_choices,
+                                        validators=[required()])
+    seller_region_code = RegionField(_l("Seller region"))
+    buyer_name = StringField(_l("Buyer"), validators=[required(), length(200)])
+    buyer_party_type = CodeSelectField(_l("Buyer party type"), choices_fn=party_type_choices, validators=[required()])
+    buyer_region_code = RegionField(_l("Buyer region"))
+    total_yuan = YuanField(_l("Contract amount (元)"), validators=[required()])
+    tech_yuan = YuanField(_l("Technology transaction amount (元)"), validators=[required()])
+    registration_number = StringField(_l("Registration number"), validators=[required(), length(16, 16)])
+    registered_on = DateField(_l("Registered on"), validators=[required()])
+
+    def validate_tech_yuan(self, field):
+        if field.data is not None and self.total_yuan.data is not None and field.data > self.total_yuan.data:
+            raise ValidationError(_l("The technology transaction amount cannot exceed the contract amount."))
+
+    def to_data(self):
+        """The contract as the services take it: the technology part and the rest as two line items."""
+        tech = money.yuan_to_fen(self.tech_yuan.data)
+        rest = money.yuan_to_fen(self.total_yuan.data) - tech
+        items = (ItemData(str(_l("Technology transaction amount")), tech, True),
+                 *((ItemData(str(_l("Other parts of the contract")), rest, False),) if rest > 0 else ()))
+        return ContractData(
+            name=self.name.data, subtype_code=self.subtype_code.data, field_code=self.field_code.data,
+            payment_mode=self.payment_mode.data, signed_on=self.signed_on.data, ip_type=self.ip_type.data or None,
+            seller_name=self.seller_name.data, seller_party_type=self.seller_party_type.data,
+            seller_region_code=self.seller_region_code.data, buyer_name=self.buyer_name.data,
+            buyer_party_type=self.buyer_party_type.data, buyer_region_code=self.buyer_region_code.data, items=items)

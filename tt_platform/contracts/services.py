@@ -329,6 +329,51 @@ def register(registrar: User, contract: Contract) -> str:
     return contract.registration_number
 
 
+NUMBER_DIGITS = 16  #: year (4) + the office's region code (6) + serial (6)
+
+
+def registrar_office(user: User) -> Organisation | None:
+    """The registration office `user` registers contracts for, or None."""
+    return next((m.organisation for m in user.memberships
+                 if m.is_registrar and m.organisation.is_registration_office), None)
+
+
+def record_registered(registrar: User, data: ContractData, *, number: str, registered_on: dt.date) -> Contract:
+    """A contract the office registered before it used the platform (a registration desk migrating its
+    past years, so that the statistics start complete): every rule of `check`, the office's own
+    number format, and the office's counter moved past the serial so new numbers never collide."""
+    office = registrar_office(registrar)
+    if office is None:
+        raise NotAllowed(_("Only registrars of a registration office record registered contracts."))
+    check(data)
+    number = (number or "").strip()
+    if not (len(number) == NUMBER_DIGITS and number.isascii() and number.isdigit()):
+        raise ContractError(_("A registration number has 16 digits: year, the office's region code, serial."))
+    year, region, serial = int(number[:4]), number[4:10], int(number[10:])
+    if region != office.region_code or year != registered_on.year or serial == 0:
+        raise ContractError(_("The number %(number)s is not one of %(office)s's numbers of %(year)d.",
+                              number=number, office=office.name, year=registered_on.year))
+    if registered_on < data.signed_on or registered_on > china_today():
+        raise ContractError(_("The registration date must lie between the signing date and today."))
+    if db.session.scalar(sa.select(Contract.id).where(Contract.registration_number == number)) is not None:
+        raise ContractError(_("The registration number %(number)s is already taken.", number=number))
+    contract = Contract(created_by_id=registrar.id, status=ContractStatus.REGISTERED, items=[], office_id=office.id,
+                        registration_number=number, registered_on=registered_on, registrar_id=registrar.id)
+    _apply(contract, data)
+    db.session.add(contract)
+    table = RegistrationCounter.__table__
+    current = db.session.scalar(sa.select(table.c.last_serial).where(table.c.office_id == office.id,
+                                                                     table.c.year == year))
+    if current is None:
+        db.session.execute(sa.insert(table).values(office_id=office.id, year=year, last_serial=serial))
+    elif current < serial:
+        db.session.execute(sa.update(table).where(table.c.office_id == office.id, table.c.year == year)
+                           .values(last_serial=serial))
+    db.session.flush()  # ids for the audit row
+    audit.record(registrar, "contract", contract.id, "recorded", to_status=contract.status.value, note=number)
+    return contract
+
+
 def return_for_correction(registrar: User, contract: Contract, code: str, note: str | None) -> None:
     _require_registrar(registrar, contract)
     note = _reason(RETURN_REASONS, code, note)

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import make_demand, make_operator, make_org, make_user
+from tests.sheets import xlsx_of as xlsx_bytes
 from tt_platform.accounts.models import OrgKind
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit.models import AuditEntry
@@ -51,18 +52,6 @@ def demand_row(n: int, **overrides) -> dict[str, str]:
     }
     row.update(overrides)
     return row
-
-
-def xlsx_bytes(rows: list[dict[str, str]]) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    headers = list(rows[0])
-    sheet.append(headers)
-    for row in rows:
-        sheet.append([row.get(h, "") for h in headers])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def csv_bytes(rows: list[dict[str, str]], encoding: str = "utf-8") -> bytes:

@@ -1,13 +1,11 @@
 """Operators bring a park's or bureau's register of organisations in; nobody else may."""
 from __future__ import annotations
 
-import io
-
-import openpyxl
 import pytest
 import sqlalchemy as sa
 
 from tests.factories import make_operator, make_org, make_user
+from tests.sheets import xlsx_of
 from tt_platform import taxonomy
 from tt_platform.accounts.models import Organisation, OrgKind, Verification
 from tt_platform.audit.models import AuditEntry
@@ -23,17 +21,6 @@ def org_row(n: int, **overrides) -> dict:
     return row
 
 
-def xlsx(rows) -> bytes:
-    book = openpyxl.Workbook()
-    headers = list(rows[0])
-    book.active.append(headers)
-    for row in rows:
-        book.active.append([row[h] for h in headers])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def run(data, actor, **options):
     table = files.read_table(data, "orgs.xlsx")
     kind = services.KINDS["organisations"]
@@ -43,7 +30,7 @@ def run(data, actor, **options):
 
 def test_operators_record_organisations_pending_or_verified(app, db):
     operator = make_operator()
-    report = run(xlsx([org_row(1), org_row(2, 机构类型="高等院校", 技术合同主体类型="P2")]), operator)
+    report = run(xlsx_of([org_row(1), org_row(2, 机构类型="高等院校", 技术合同主体类型="P2")]), operator)
     assert report.written, report.to_json()
     created = db.session.scalars(sa.select(Organisation).where(Organisation.name.like("杭州示范新材料有限公司%"))
                                  .order_by(Organisation.id)).all()
@@ -51,22 +38,22 @@ def test_operators_record_organisations_pending_or_verified(app, db):
                                                           (OrgKind.UNIVERSITY, Verification.PENDING)]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
         AuditEntry.entity_type == "organisation", AuditEntry.action == "recorded")) == 2
-    verified = run(xlsx([org_row(3)]), operator, publish=True)
+    verified = run(xlsx_of([org_row(3)]), operator, publish=True)
     assert verified.written
     assert db.session.scalar(sa.select(Organisation).where(Organisation.name == "杭州示范新材料有限公司3")).is_verified
 
 
 def test_bad_codes_duplicates_and_re_import(app, db):
     operator = make_operator()
-    bad = run(xlsx([org_row(4, 统一社会信用代码="91330100000004242X"), org_row(5), org_row(5)]), operator)
+    bad = run(xlsx_of([org_row(4, 统一社会信用代码="91330100000004242X"), org_row(5), org_row(5)]), operator)
     assert not bad.written and [r.number for r in bad.rows if r.errors] == [2, 4]
     assert bad.rows[0].errors[0][0] == "统一社会信用代码"
-    assert run(xlsx([org_row(6)]), operator).written
-    again = run(xlsx([org_row(6)]), operator)
+    assert run(xlsx_of([org_row(6)]), operator).written
+    again = run(xlsx_of([org_row(6)]), operator)
     assert not again.written
-    changed = run(xlsx([org_row(6, 联系人="新联系人")]), operator, update_existing=True)
+    changed = run(xlsx_of([org_row(6, 联系人="新联系人")]), operator, update_existing=True)
     assert changed.written and changed.rows[0].action == "updated"
-    assert run(xlsx([org_row(6, 联系人="新联系人")]), operator, update_existing=True).rows[0].action == "unchanged"
+    assert run(xlsx_of([org_row(6, 联系人="新联系人")]), operator, update_existing=True).rows[0].action == "unchanged"
 
 
 def test_only_operators_import_organisations(app, db, login):
