@@ -392,6 +392,23 @@ _bulk_command("organisations", "Import organisations (operators; --publish recor
 _bulk_command("contracts", "Import contracts registered before the platform (registrars: pass --as EMAIL).")
 
 
+@import_cli.command("purge")
+@click.option("--days", default=2, show_default=True, help="discard previews older than this")
+def import_purge(days):
+    """Discard import previews nobody confirmed and delete their uploaded files (for cron)."""
+    import datetime as dt
+    from pathlib import Path
+
+    from tt_platform.bulk import jobs
+
+    stale = jobs.expire_stale(dt.timedelta(days=days))
+    db.session.commit()
+    for job in stale:
+        jobs.remove_file(job, Path(current_app.config["UPLOAD_DIR"]) / "imports")
+    db.session.commit()
+    click.echo(f"{len(stale)} stale import previews discarded")
+
+
 @import_cli.command("template")
 @click.argument("kind_name", type=click.Choice(["results", "demands", "organisations", "contracts"]))
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))

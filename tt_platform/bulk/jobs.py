@@ -6,6 +6,7 @@ since the preview. Services never commit; the view or command does, once.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -93,3 +94,15 @@ def recent_for(user: User, limit: int = 20) -> list[ImportJob]:
     if not user.is_operator:
         stmt = stmt.where(ImportJob.user_id == user.id)
     return db.session.scalars(stmt).all()
+
+
+def expire_stale(older_than: dt.timedelta) -> list[ImportJob]:
+    """Previews nobody confirmed, ended after `older_than` (for cron). The caller commits, then removes
+    their files with `remove_file`, so a file goes only once its job is recorded as ended."""
+    cutoff = utcnow() - older_than
+    stale = db.session.scalars(sa.select(ImportJob).where(ImportJob.status == ImportStatus.PREVIEWED,
+                                                          ImportJob.created_at < cutoff)).all()
+    for job in stale:
+        job.status, job.finished_at = ImportStatus.DISCARDED, utcnow()
+        audit.record(None, "import_job", job.id, "expired")
+    return stale

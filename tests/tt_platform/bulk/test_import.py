@@ -319,3 +319,21 @@ def test_a_demand_already_on_the_platform_by_title(app, db):
     make_demand(org, title="高温合金叶片涂层寿命预测1")
     report = run("demands", xlsx_bytes([demand_row(1)]), "d.xlsx", admin, org, write=False)
     assert report.has_errors and report.rows[0].errors[0][0] in ("行", "Row")
+
+
+def test_stale_previews_are_discarded_and_their_files_deleted(app, db, login, tmp_path, university):
+    org, admin = university
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    login(admin).post("/imports/results/new", data={
+        "organisation_id": org.id, "file": (io.BytesIO(xlsx_bytes([result_row(41)])), "r.xlsx")},
+        content_type="multipart/form-data")
+    job = db.session.scalar(sa.select(ImportJob).where(ImportJob.user_id == admin.id))
+    stored = tmp_path / "imports" / job.stored_name
+    assert stored.exists()
+    runner = app.test_cli_runner()
+    assert "0 stale" in runner.invoke(args=["import", "purge", "--days", "2"]).output
+    job.created_at = job.created_at - dt.timedelta(days=3)
+    db.session.flush()
+    assert "1 stale" in runner.invoke(args=["import", "purge", "--days", "2"]).output
+    db.session.refresh(job)
+    assert job.status is ImportStatus.DISCARDED and job.stored_name is None and not stored.exists()
