@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tt_platform.accounts.models import Organisation
-from tt_platform.bulk import files, jobs, services, template
+from tt_platform.bulk import files, jobs, portability, services, template
 from tt_platform.bulk.forms import ConfirmForm, UploadForm
 from tt_platform.bulk.models import ImportJob, ImportStatus
 from tt_platform.database import db
@@ -139,3 +139,15 @@ def discard(job_id: int):
 
 def _folder() -> Path:
     return Path(current_app.config["UPLOAD_DIR"]) / "imports"
+
+
+@bp.route("/organisation/<int:org_id>/export.zip")
+@permission(LOGIN)
+def organisation_export(org_id: int):
+    """Everything the organisation owns, for its admins (data portability)."""
+    organisation = db.session.get(Organisation, org_id)
+    if organisation is None:
+        abort(404)
+    body = portability.export_zip(current_user, organisation)  # NotAllowed → 403
+    return body, 200, {"Content-Type": "application/zip",
+                       "Content-Disposition": f'attachment; filename="organisation-{organisation.id}-data.zip"'}
