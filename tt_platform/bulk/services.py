@@ -52,10 +52,12 @@ class ImportKind:
     form: type  #: a form with to_data()
     model: type
     role: Role | None  #: the role whose organisations the rows belong to; None: operators only, no target
-    save: Callable  #: (kind, context, data, existing, external_ref) -> (object, "created" | "updated" | …)
+    save: Callable  #: (kind, context, form, data, existing, external_ref) -> (object, "created" | …)
     finder: Callable  #: (kind, organisation) -> an object with find(external_ref, form, row, update_existing)
     errors: tuple[type[Exception], ...]
     title_key: str = "title"
+    #: what makes two rows of one file the same entry: (form, external_ref) -> str
+    identity: Callable = lambda form, external_ref: external_ref or form.title.data.strip()
     has_external_ref: bool = False
     #: kinds without a target organisation: who may import (user -> bool) and the refusal
     gate: Callable[[User], bool] = lambda user: user.is_operator
@@ -63,25 +65,17 @@ class ImportKind:
     create: Callable | None = None  #: listings: (user, data, *, submit, organisation) -> listing
     update: Callable | None = None  #: listings: (user, listing, data, *, on_behalf) -> changed fields
 
-    def identity(self, form, external_ref: str) -> str:
-        """What makes two rows of one file the same entry."""
-        if self.name == "organisations":
-            return form.credit_code.data.strip().upper()
-        if self.name == "contracts":
-            return form.registration_number.data.strip()
-        return external_ref or form.title.data.strip()
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Context:
     actor: User
     organisation: Organisation | None
     on_behalf: bool
     options: Options
-    extra: dict = field(default_factory=dict)  #: per row: values the service takes beside the data
 
 
-def _save_listing(kind: ImportKind, ctx: _Context, data, existing, external_ref: str):
+def _save_listing(kind: ImportKind, ctx: _Context, form, data, existing, external_ref: str):
     if existing is None:
         listing = kind.create(ctx.actor, data, submit=True, organisation=ctx.organisation if ctx.on_behalf else None)
         if external_ref:
@@ -93,7 +87,7 @@ def _save_listing(kind: ImportKind, ctx: _Context, data, existing, external_ref:
     return existing, "updated" if changed else "unchanged"
 
 
-def _save_organisation(kind: ImportKind, ctx: _Context, data, existing, external_ref: str):
+def _save_organisation(kind: ImportKind, ctx: _Context, form, data, existing, external_ref: str):
     if existing is None:
         return accounts.create_organisation(ctx.actor, data, verified=ctx.options.publish), "created"
     before = {f: getattr(existing, f) for f in _ORGANISATION_FIELDS}
@@ -102,11 +96,11 @@ def _save_organisation(kind: ImportKind, ctx: _Context, data, existing, external
     return existing, "updated" if changed else "unchanged"
 
 
-def _save_registered_contract(kind: ImportKind, ctx: _Context, data, existing, external_ref: str):
+def _save_registered_contract(kind: ImportKind, ctx: _Context, form, data, existing, external_ref: str):
     if existing is not None:
         return existing, "unchanged"  # a registered contract changes only through the desk's change procedure
-    return contracts.record_registered(ctx.actor, data, number=ctx.extra["registration_number"],
-                                       registered_on=ctx.extra["registered_on"]), "created"
+    return contracts.record_registered(ctx.actor, data, number=form.registration_number.data,
+                                       registered_on=form.registered_on.data), "created"
 
 
 _ORGANISATION_FIELDS = ("name", "credit_code", "region_code", "party_type", "contact_name", "contact_phone",
@@ -323,11 +317,9 @@ def _import_row(kind, number, values, mapped, ctx: _Context, seen, known) -> Row
         row.action = "error"
         return row
     data = form.to_data()
-    if kind.name == "contracts":
-        ctx.extra = {"registration_number": form.registration_number.data, "registered_on": form.registered_on.data}
     try:
         with db.session.begin_nested():
-            saved, row.action = kind.save(kind, ctx, data, existing, external_ref)
+            saved, row.action = kind.save(kind, ctx, form, data, existing, external_ref)
             db.session.flush()  # write now: a broken constraint is this row's error, not the commit's
             row.listing_id = saved.id
     except (*kind.errors, listings.InvalidTransition, NotAllowed) as exc:
@@ -417,10 +409,12 @@ KINDS = {
                           create=demands.create_demand, update=demands.update_demand),
     "organisations": ImportKind("organisations", _l("Organisations"), columns.ORGANISATIONS, OrganisationImportForm,
                                 Organisation, None, _save_organisation, _ExistingOrganisations,
-                                (accounts.AccountError,), title_key="org_name"),
+                                (accounts.AccountError,), title_key="org_name",
+                                identity=lambda form, _ref: form.credit_code.data.strip().upper()),
     "contracts": ImportKind("contracts", _l("Registered technology contracts"), columns.CONTRACTS,
                             RegisteredContractForm, Contract, None, _save_registered_contract, _ExistingContracts,
                             (contracts.ContractError,), title_key="name",
+                            identity=lambda form, _ref: form.registration_number.data.strip(),
                             gate=lambda user: contracts.registrar_office(user) is not None,
                             refusal=_l("Only registrars of a registration office import registered contracts.")),
 }
