@@ -53,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tt_platform.auth.views import bp as auth_bp
     from tt_platform.brokerage.views import bp as brokerage_bp
     from tt_platform.bulk.views import bp as bulk_bp
+    from tt_platform.challenges.views import bp as challenges_bp
     from tt_platform.contracts.views import bp as contracts_bp
     from tt_platform.demand_lists.views import bp as demand_lists_bp
     from tt_platform.demands.views import bp as demands_bp
@@ -66,6 +67,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for blueprint in (main_bp, auth_bp, accounts_bp, orgs_bp, demands_bp, demand_lists_bp, achievements_bp,
                       moderation_bp, matching_bp, vocabulary_bp, api_match_bp, alerts_bp, contracts_bp, stats_bp,
-                      brokerage_bp, roadshows_bp, api_bp, api_tokens_bp, bulk_bp):
+                      brokerage_bp, roadshows_bp, api_bp, api_tokens_bp, bulk_bp, challenges_bp):
         app.register_blueprint(blueprint)
     return app

@@ -1,0 +1,42 @@
+"""Shared builders for the challenge tests: a valid challenge's data, published challenges."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from tests.factories import make_operator
+from tt_platform.challenges import services
+from tt_platform.challenges.models import ChallengeState
+
+NOW = dt.datetime(2026, 12, 7, 4, 0, tzinfo=dt.UTC)  # 12:00 Beijing time
+OPENS = dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC)  # 09:00 Beijing time
+CLOSES = dt.datetime(2027, 1, 15, 9, 0, tzinfo=dt.UTC)  # 17:00 Beijing time
+
+
+def challenge_data(**kw) -> services.ChallengeData:
+    base = dict(
+        title="高比能固态电池电解质攻关", goal="研制室温离子电导率高、界面稳定的固态电解质，支撑量产。",
+        field_code="T06", region_code="330100", bounty_fen=500 * 1_000_000,  # 500 万元
+        opens_at=OPENS, closes_at=CLOSES,
+        indicators=(services.Indicator("室温离子电导率", "≥ 1 mS/cm", "第三方检测报告"),
+                    services.Indicator("循环寿命", "≥ 1000 次", "样品测试")),
+        milestones=(services.MilestoneTemplate("方案与小样", "小样及测试报告", 30, 6),
+                    services.MilestoneTemplate("中试", "中试线样品", 40, 12),
+                    services.MilestoneTemplate("验收", "验收报告", 30, 18)),
+        rubric=(services.Criterion("技术方案", 40, 10), services.Criterion("团队实力", 30, 10),
+                services.Criterion("实施计划", 30, 10)),
+    )
+    base.update(kw)
+    return services.ChallengeData(**base)
+
+
+def published(issuer, *, now=NOW, **kw):
+    """A challenge written by `issuer`, approved by a fresh operator."""
+    challenge = services.create(issuer, challenge_data(**kw), submit=True)
+    services.review(make_operator(), challenge, "approve", None, now=now)
+    assert challenge.state is ChallengeState.PUBLISHED
+    return challenge
+
+
+def replace(data: services.ChallengeData, **kw) -> services.ChallengeData:
+    return dataclasses.replace(data, **kw)

@@ -1,0 +1,144 @@
+"""揭榜挂帅 challenges: a competition with a procedure, published on top of a demand.
+
+A challenge's stored `state` is its lifecycle (review, then selection and delivery); what the public
+sees (征集中, 评审中 …) is computed on read from the state and the application window, so no job has
+to flip it when the window opens or closes."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tt_platform.accounts.models import Organisation, User, enum_column
+from tt_platform.database import UTCDateTime, db, utcnow
+
+ENTITY = "challenge"
+
+
+class ChallengeState(enum.StrEnum):
+    DRAFT = "draft"
+    PENDING = "pending"  #: waiting for an operator's review
+    RETURNED = "returned"  #: sent back to the issuer with a reason
+    REJECTED = "rejected"
+    PUBLISHED = "published"  #: on the 榜单; open, collecting or under review depending on the dates
+    FAILED = "failed"  #: 流榜: nobody qualified
+
+    @property
+    def label(self) -> str:
+        return str(STATE_LABELS[self])
+
+
+STATE_LABELS = {
+    ChallengeState.DRAFT: _l("Draft"),
+    ChallengeState.PENDING: _l("Pending review"),
+    ChallengeState.RETURNED: _l("Returned for changes"),
+    ChallengeState.REJECTED: _l("Rejected"),
+    ChallengeState.PUBLISHED: _l("Published"),
+    ChallengeState.FAILED: _l("No winner (流榜)"),
+}
+
+#: States in which anyone sees the challenge on the 榜单.
+PUBLIC_STATES = (ChallengeState.PUBLISHED, ChallengeState.FAILED)
+
+
+class Phase(enum.StrEnum):
+    """What the public sees, computed from the state and the dates."""
+
+    UPCOMING = "upcoming"  #: published, the window has not opened
+    OPEN = "open"  #: 征集中
+    REVIEWING = "reviewing"  #: 评审中: the window has closed
+    FAILED = "failed"  #: 流榜
+
+    @property
+    def label(self) -> str:
+        return str(PHASE_LABELS[self])
+
+
+PHASE_LABELS = {
+    Phase.UPCOMING: _l("Opening soon"),
+    Phase.OPEN: _l("Open for applications (征集中)"),
+    Phase.REVIEWING: _l("Under review (评审中)"),
+    Phase.FAILED: _l("No winner (流榜)"),
+}
+
+
+class SelectionMode(enum.StrEnum):
+    MERIT = "merit"  #: 择优: one winner
+    RACE = "race"  #: 赛马: up to N teams in parallel for a first stage, then one continues
+
+    @property
+    def label(self) -> str:
+        return str(MODE_LABELS[self])
+
+
+MODE_LABELS = {
+    SelectionMode.MERIT: _l("Best applicant (择优): one winner"),
+    SelectionMode.RACE: _l("Horse race (赛马): several teams in parallel, then one continues"),
+}
+
+
+class Challenge(db.Model):
+    __tablename__ = "challenge"
+    entity_type = ENTITY
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The demand the challenge was made from (an operator's bureau-run 榜 may have none).
+    demand_id: Mapped[int | None] = mapped_column(sa.ForeignKey("demand.id", ondelete="SET NULL"), index=True)
+    #: 发榜方: the organisation that publishes the 榜 and pays the bounty.
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    #: 攻关目标
+    goal: Mapped[str] = mapped_column(sa.Text)
+    #: 技术指标: [{"name", "target", "verification"}]
+    indicators: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    #: 技术领域 code T01–T11 and the issuer's region (6-digit code).
+    field_code: Mapped[str] = mapped_column(sa.String(3), index=True)
+    region_code: Mapped[str] = mapped_column(sa.String(6), index=True)
+    #: 榜额 in fen (exact money; shown in 万元).
+    bounty_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    #: 里程碑模板 with the bounty share each releases: [{"title", "deliverable", "share", "months"}];
+    #: the shares (whole per cent) are the payment split and sum to 100.
+    milestones: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    #: Application window, stored UTC, entered and shown in Beijing time.
+    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    #: Eligibility: organisation kinds (OrgKind values), regions (province or city codes; empty: anywhere).
+    eligible_kinds: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    eligible_regions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    verified_only: Mapped[bool] = mapped_column(default=True)
+    selection_mode: Mapped[SelectionMode] = mapped_column(enum_column(SelectionMode), default=SelectionMode.MERIT)
+    #: 赛马: how many teams are funded in parallel for the first stage (2–10); 1 for 择优.
+    race_teams: Mapped[int] = mapped_column(default=1)
+    #: 评审细则: [{"name", "weight", "max_score"}], weights sum to 100.
+    rubric: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    state: Mapped[ChallengeState] = mapped_column(enum_column(ChallengeState), default=ChallengeState.DRAFT,
+                                                  index=True)
+    #: The last reason an operator gave when returning or rejecting; shown to the issuer.
+    review_note: Mapped[str | None] = mapped_column(sa.Text)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship()
+    demand = relationship("Demand")
+
+    def phase(self, now: dt.datetime) -> Phase | None:
+        """The public status at `now`, or None while the challenge is not public."""
+        if self.state is ChallengeState.FAILED:
+            return Phase.FAILED
+        if self.state is not ChallengeState.PUBLISHED:
+            return None
+        if now < self.opens_at:
+            return Phase.UPCOMING
+        if now < self.closes_at:
+            return Phase.OPEN
+        return Phase.REVIEWING
+
+    def window_open(self, now: dt.datetime) -> bool:
+        return self.state is ChallengeState.PUBLISHED and self.opens_at <= now < self.closes_at

@@ -1,0 +1,369 @@
+"""揭榜挂帅: publishing a challenge, its review, the public 榜单. Services flush, never commit."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from tt_platform import taxonomy
+from tt_platform.accounts.models import OrgKind, Role, User
+from tt_platform.audit import models as audit
+from tt_platform.challenges.models import (
+    PUBLIC_STATES,
+    Challenge,
+    ChallengeState,
+    Phase,
+    SelectionMode,
+)
+from tt_platform.database import db, utcnow
+from tt_platform.demands.models import Demand
+from tt_platform.money import FEN_PER_WAN
+from tt_platform.security import NotAllowed, NotFound
+
+#: Kinds of organisation that may answer a 榜 (agencies broker, operators run the platform).
+APPLICANT_KINDS = (OrgKind.ENTERPRISE, OrgKind.UNIVERSITY, OrgKind.INSTITUTE)
+#: The largest bounty the platform records: 1,000,000 万元 (100 亿元).
+MAX_BOUNTY_FEN = 1_000_000 * FEN_PER_WAN
+MAX_ROWS = 10
+MAX_RACE_TEAMS = 10
+#: The longest application window.
+MAX_WINDOW = dt.timedelta(days=366)
+
+
+class ChallengeError(Exception):
+    """A user-facing reason the change cannot be made."""
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    name: str
+    target: str
+    verification: str
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneTemplate:
+    title: str
+    deliverable: str
+    share: int  #: whole per cent of the bounty this milestone releases
+    months: int  #: months after the task book starts
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    name: str
+    weight: int  #: whole per cent; the weights sum to 100
+    max_score: int  #: experts score 0 … max_score
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeData:
+    title: str
+    goal: str
+    field_code: str
+    region_code: str
+    bounty_fen: int
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    indicators: tuple[Indicator, ...]
+    milestones: tuple[MilestoneTemplate, ...]
+    rubric: tuple[Criterion, ...]
+    eligible_kinds: tuple[str, ...] = tuple(k.value for k in APPLICANT_KINDS)
+    eligible_regions: tuple[str, ...] = ()
+    verified_only: bool = True
+    selection_mode: SelectionMode = SelectionMode.MERIT
+    race_teams: int = 1
+    demand_id: int | None = None
+
+
+def wan_to_fen(wan: Decimal) -> int:
+    """An amount in 万元 to fen, exactly: 12.345678 万元 → 123456780 fen is refused (below one fen)."""
+    try:
+        fen = Decimal(wan) * FEN_PER_WAN
+    except (InvalidOperation, TypeError) as exc:
+        raise ValueError("not an amount") from exc
+    if not fen.is_finite() or fen != fen.to_integral_value():
+        raise ValueError("not a whole number of fen")
+    return int(fen)
+
+
+# --- who may do what ---------------------------------------------------------------------------
+
+def _user(user) -> User | None:
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def issuer_membership(user):
+    """The membership through which `user` publishes challenges: an enterprise member (for their
+    enterprise) or an operator (a bureau-run 榜), of a verified organisation."""
+    user = _user(user)
+    for m in user.memberships if user else ():
+        if m.role in (Role.ENTERPRISE, Role.OPERATOR) and m.organisation.is_verified:
+            return m
+    return None
+
+
+def is_issuer_member(user, challenge: Challenge) -> bool:
+    user = _user(user)
+    return user is not None and any(m.organisation_id == challenge.organisation_id for m in user.memberships)
+
+
+def is_authorised(user, challenge: Challenge) -> bool:
+    """The issuer's authorised members: whoever wrote the challenge and the organisation's admins.
+    They manage the challenge and, later, read its applications."""
+    user = _user(user)
+    return user is not None and (challenge.created_by_id == user.id or any(
+        m.organisation_id == challenge.organisation_id and m.is_org_admin for m in user.memberships))
+
+
+def can_view(user, challenge: Challenge) -> bool:
+    if challenge.state in PUBLIC_STATES:
+        return True
+    user = _user(user)
+    return user is not None and (user.is_operator or is_issuer_member(user, challenge))
+
+
+def get_visible(challenge_id: int, user) -> Challenge:
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None or not can_view(user, challenge):
+        raise NotFound()
+    return challenge
+
+
+def _require_authorised(user, challenge: Challenge) -> None:
+    if not is_authorised(user, challenge):
+        raise NotAllowed(_("Only the issuer’s authorised members may change this challenge."))
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+def _text(value: str, low: int, high: int, label: str) -> None:
+    size = len((value or "").strip())
+    if not low <= size <= high:
+        raise ChallengeError(_("“%(field)s” must have %(low)d to %(high)d characters (it has %(size)d).",
+                               field=label, low=low, high=high, size=size))
+
+
+def region_matches(region_code: str, allowed: str) -> bool:
+    """An organisation in `region_code` is inside `allowed` (a province, a city or the same code)."""
+    if allowed.endswith("0000"):
+        return region_code[:2] == allowed[:2]
+    if allowed.endswith("00"):
+        return region_code[:4] == allowed[:4]
+    return region_code == allowed
+
+
+def check(data: ChallengeData, *, now: dt.datetime | None = None) -> None:
+    """Every publishing rule; the form checks the shape for inline messages, this holds for every caller."""
+    _text(data.title, 4, 200, _("Title"))
+    _text(data.goal, 10, 4000, _("Goal"))
+    if data.field_code not in taxonomy.fields():
+        raise ChallengeError(_("Unknown technology field."))
+    if data.region_code not in taxonomy.regions():
+        raise ChallengeError(_("Unknown region code."))
+    if not 0 < data.bounty_fen <= MAX_BOUNTY_FEN:
+        raise ChallengeError(_("The bounty must be more than zero and at most 1,000,000 万元."))
+    if data.opens_at.tzinfo is None or data.closes_at.tzinfo is None:
+        raise ChallengeError(_("The application window needs a time zone."))
+    if data.closes_at <= data.opens_at:
+        raise ChallengeError(_("Applications must close after they open."))
+    if data.closes_at - data.opens_at > MAX_WINDOW:
+        raise ChallengeError(_("The application window lasts at most one year."))
+    if now is not None and data.closes_at <= now:
+        raise ChallengeError(_("The application window must close in the future."))
+    if not 1 <= len(data.indicators) <= MAX_ROWS:
+        raise ChallengeError(_("Give 1 to %(n)d technical indicators.", n=MAX_ROWS))
+    for row in data.indicators:
+        if not (row.name.strip() and row.target.strip() and row.verification.strip()):
+            raise ChallengeError(_("Each technical indicator needs a name, a target value and how it is verified."))
+    if not 1 <= len(data.milestones) <= MAX_ROWS:
+        raise ChallengeError(_("Give 1 to %(n)d milestones.", n=MAX_ROWS))
+    if any(not m.title.strip() or not m.deliverable.strip() for m in data.milestones):
+        raise ChallengeError(_("Each milestone needs a title and a deliverable."))
+    if any(not 0 < m.share <= 100 for m in data.milestones):
+        raise ChallengeError(_("Each milestone releases a share of 1 to 100 per cent."))
+    if sum(m.share for m in data.milestones) != 100:
+        raise ChallengeError(_("The milestones’ shares of the bounty must add up to 100%% (they add up to "
+                               "%(total)d%%).", total=sum(m.share for m in data.milestones)))
+    if any(not 1 <= m.months <= 120 for m in data.milestones):
+        raise ChallengeError(_("A milestone falls due 1 to 120 months after the start."))
+    if [m.months for m in data.milestones] != sorted(m.months for m in data.milestones):
+        raise ChallengeError(_("List the milestones in the order they fall due."))
+    if not 1 <= len(data.rubric) <= MAX_ROWS:
+        raise ChallengeError(_("Give 1 to %(n)d review criteria.", n=MAX_ROWS))
+    if any(not c.name.strip() for c in data.rubric):
+        raise ChallengeError(_("Each review criterion needs a name."))
+    if any(not 0 < c.weight <= 100 for c in data.rubric) or sum(c.weight for c in data.rubric) != 100:
+        raise ChallengeError(_("The review criteria’s weights must be positive and add up to 100 (they add up "
+                               "to %(total)d).", total=sum(c.weight for c in data.rubric)))
+    if any(not 1 <= c.max_score <= 100 for c in data.rubric):
+        raise ChallengeError(_("A criterion’s highest score is 1 to 100."))
+    if not data.eligible_kinds or any(k not in {k.value for k in APPLICANT_KINDS} for k in data.eligible_kinds):
+        raise ChallengeError(_("Choose which kinds of organisation may apply."))
+    if any(code not in taxonomy.regions() for code in data.eligible_regions):
+        raise ChallengeError(_("Unknown region code."))
+    if data.selection_mode is SelectionMode.MERIT and data.race_teams != 1:
+        raise ChallengeError(_("择优 selects one winner."))
+    if data.selection_mode is SelectionMode.RACE and not 2 <= data.race_teams <= MAX_RACE_TEAMS:
+        raise ChallengeError(_("赛马 funds 2 to %(n)d teams in parallel.", n=MAX_RACE_TEAMS))
+
+
+def _apply(challenge: Challenge, data: ChallengeData) -> list[str]:
+    values = {
+        "title": data.title.strip(), "goal": data.goal.strip(), "field_code": data.field_code,
+        "region_code": data.region_code, "bounty_fen": data.bounty_fen, "opens_at": data.opens_at,
+        "closes_at": data.closes_at,
+        "indicators": [dataclasses.asdict(i) for i in data.indicators],
+        "milestones": [dataclasses.asdict(m) for m in data.milestones],
+        "rubric": [dataclasses.asdict(c) for c in data.rubric],
+        "eligible_kinds": [k.value for k in APPLICANT_KINDS if k.value in data.eligible_kinds],
+        "eligible_regions": sorted(set(data.eligible_regions)), "verified_only": data.verified_only,
+        "selection_mode": data.selection_mode, "race_teams": data.race_teams,
+    }
+    changed = []
+    for name, value in values.items():
+        if getattr(challenge, name) != value:
+            setattr(challenge, name, value)
+            changed.append(name)
+    return changed
+
+
+# --- publishing --------------------------------------------------------------------------------
+
+def demand_for(user, demand_id: int) -> Demand:
+    """A demand of the user's own organisation to build a challenge on."""
+    demand = db.session.get(Demand, demand_id)
+    user = _user(user)
+    if demand is None or user is None or not any(m.organisation_id == demand.organisation_id
+                                                 for m in user.memberships):
+        raise NotFound()
+    return demand
+
+
+def create(user, data: ChallengeData, *, submit: bool = False) -> Challenge:
+    """Draft a challenge for the organisation the user publishes through (and optionally submit it)."""
+    membership = issuer_membership(user)
+    if membership is None:
+        raise NotAllowed(_("Challenges are published by members of verified enterprises and by operators."))
+    check(data)
+    if data.demand_id is not None:
+        demand = demand_for(user, data.demand_id)
+        if demand.organisation_id != membership.organisation_id:
+            raise NotAllowed(_("Only the demand’s own organisation may make a challenge of it."))
+    challenge = Challenge(organisation_id=membership.organisation_id, created_by_id=user.id,
+                          demand_id=data.demand_id, state=ChallengeState.DRAFT)
+    _apply(challenge, data)
+    db.session.add(challenge)
+    db.session.flush()  # assigns challenge.id for the audit row
+    audit.record(user, "challenge", challenge.id, "created", to_status=challenge.state.value)
+    if submit:
+        submit_for_review(user, challenge)
+    return challenge
+
+
+def update(user, challenge: Challenge, data: ChallengeData) -> list[str]:
+    """Change a draft or returned challenge (a published 榜 is fixed: applicants rely on it)."""
+    _require_authorised(user, challenge)
+    if challenge.state not in (ChallengeState.DRAFT, ChallengeState.RETURNED):
+        raise ChallengeError(_("Only drafts and returned challenges can be edited."))
+    check(data)
+    changed = _apply(challenge, data)
+    if changed:
+        audit.record(user, "challenge", challenge.id, "updated", data={"fields": changed})
+    return changed
+
+
+def _set_state(challenge: Challenge, actor, new: ChallengeState, action: str, note: str | None = None) -> None:
+    old = challenge.state
+    challenge.state = new
+    audit.record(actor, "challenge", challenge.id, action, from_status=old.value, to_status=new.value, note=note)
+
+
+def submit_for_review(user, challenge: Challenge, *, now: dt.datetime | None = None) -> None:
+    _require_authorised(user, challenge)
+    if challenge.state not in (ChallengeState.DRAFT, ChallengeState.RETURNED):
+        raise ChallengeError(_("Only drafts and returned challenges can be submitted for review."))
+    if challenge.closes_at <= (now or utcnow()):
+        raise ChallengeError(_("The application window has already closed; change it before submitting."))
+    _set_state(challenge, user, ChallengeState.PENDING, "submitted")
+
+
+REVIEW_DECISIONS = ("approve", "return", "reject")
+
+
+def review(operator, challenge: Challenge, decision: str, reason: str | None, *,
+           now: dt.datetime | None = None) -> None:
+    """An operator approves a pending challenge onto the 榜单, or returns or rejects it with a reason."""
+    if not getattr(operator, "is_operator", False):
+        raise NotAllowed(_("Only operators review challenges."))
+    if challenge.state is not ChallengeState.PENDING:
+        raise ChallengeError(_("Only challenges pending review can be decided."))
+    if decision not in REVIEW_DECISIONS:
+        raise ChallengeError(_("Choose approve, return or reject."))
+    reason = (reason or "").strip()
+    if decision == "approve":
+        now = now or utcnow()
+        if challenge.closes_at <= now:
+            raise ChallengeError(_("The application window has already closed; return the challenge instead."))
+        challenge.review_note = None
+        challenge.published_at = now
+        _set_state(challenge, operator, ChallengeState.PUBLISHED, "approved")
+        return
+    if not reason:
+        raise ChallengeError(_("Give the issuer a reason."))
+    challenge.review_note = reason[:2000]
+    _set_state(challenge, operator, ChallengeState.RETURNED if decision == "return" else ChallengeState.REJECTED,
+               "returned" if decision == "return" else "rejected", note=reason[:2000])
+
+
+def pending_review() -> list[Challenge]:
+    return list(db.session.scalars(sa.select(Challenge).where(Challenge.state == ChallengeState.PENDING)
+                                   .order_by(Challenge.updated_at).limit(200)))
+
+
+def own_challenges(user) -> list[Challenge]:
+    user = _user(user)
+    org_ids = [m.organisation_id for m in user.memberships] if user else []
+    return list(db.session.scalars(sa.select(Challenge).where(Challenge.organisation_id.in_(org_ids))
+                                   .order_by(Challenge.created_at.desc()).limit(200)))
+
+
+# --- the public 榜单 -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BoardFilter:
+    field_code: str | None = None
+    province: str | None = None
+    min_bounty_fen: int | None = None
+    phase: Phase | None = None
+
+
+def _phase_clause(phase: Phase, now: dt.datetime):
+    published = Challenge.state == ChallengeState.PUBLISHED
+    return {
+        Phase.UPCOMING: sa.and_(published, Challenge.opens_at > now),
+        Phase.OPEN: sa.and_(published, Challenge.opens_at <= now, Challenge.closes_at > now),
+        Phase.REVIEWING: sa.and_(published, Challenge.closes_at <= now),
+        Phase.FAILED: Challenge.state == ChallengeState.FAILED,
+    }[phase]
+
+
+def board(filters: BoardFilter, now: dt.datetime, limit: int = 200) -> list[Challenge]:
+    """The public 榜单: published challenges (and 流榜 ones), open ones first, each filter applied in SQL
+    with the status computed from the dates at `now`."""
+    query = sa.select(Challenge).where(Challenge.state.in_(PUBLIC_STATES))
+    if filters.field_code:
+        query = query.where(Challenge.field_code == filters.field_code)
+    if filters.province:
+        query = query.where(Challenge.region_code.startswith(filters.province[:2]))
+    if filters.min_bounty_fen:
+        query = query.where(Challenge.bounty_fen >= filters.min_bounty_fen)
+    if filters.phase:
+        query = query.where(_phase_clause(filters.phase, now))
+    open_first = sa.case((_phase_clause(Phase.OPEN, now), 0), else_=1)
+    return list(db.session.scalars(query.order_by(open_first, Challenge.closes_at.desc(), Challenge.id.desc())
+                                   .limit(limit)))

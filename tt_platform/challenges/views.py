@@ -1,0 +1,162 @@
+"""揭榜挂帅 pages: the public 榜单, a challenge's page, publishing (发榜) and the operators' review."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tt_platform import taxonomy
+from tt_platform.accounts.models import ORG_KIND_LABELS
+from tt_platform.challenges import services
+from tt_platform.challenges.forms import ChallengeForm
+from tt_platform.challenges.models import PHASE_LABELS, Challenge, ChallengeState, Phase
+from tt_platform.database import db, utcnow
+from tt_platform.money import FEN_PER_WAN
+from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, NotFound, permission
+from tt_platform.web import commit_action
+
+bp = Blueprint("challenges", __name__, url_prefix="/challenges")
+
+
+def _visible_or_404(challenge_id: int) -> Challenge:
+    try:
+        return services.get_visible(challenge_id, current_user)
+    except NotFound:
+        abort(404)
+
+
+def _int_arg(name: str) -> int | None:
+    raw = (request.args.get(name) or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+
+
+@bp.route("/")
+@permission(PUBLIC)
+def index():
+    field = request.args.get("field") or None
+    province = request.args.get("province") or None
+    phase = request.args.get("status") or None
+    min_wan = _int_arg("min_bounty")
+    filters = services.BoardFilter(
+        field_code=field if field in taxonomy.fields() else None,
+        province=province if province in dict(taxonomy.province_choices()) else None,
+        min_bounty_fen=min_wan * FEN_PER_WAN if min_wan else None,
+        phase=Phase(phase) if phase in {p.value for p in Phase} else None)
+    return render_template("challenges/index.html", challenges=services.board(filters, utcnow()), filters=filters,
+                           min_wan=min_wan, phases=PHASE_LABELS, now=utcnow(),
+                           can_publish=services.issuer_membership(current_user) is not None)
+
+
+@bp.route("/mine")
+@permission(LOGIN)
+def mine():
+    return render_template("challenges/mine.html", challenges=services.own_challenges(current_user), now=utcnow())
+
+
+def _form_page(form: ChallengeForm, challenge: Challenge | None, demand=None, *, refused: bool = False):
+    form.before_render()
+    return render_template("challenges/form.html", form=form, challenge=challenge, demand=demand), (
+        422 if form.errors or refused else 200)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission(LOGIN)
+def create():
+    if services.issuer_membership(current_user) is None:
+        abort(403)
+    demand = None
+    demand_id = _int_arg("demand_id")
+    if demand_id:
+        try:
+            demand = services.demand_for(current_user, demand_id)
+        except NotFound:
+            abort(404)
+    form = ChallengeForm()
+    if request.method == "GET":
+        if demand is not None:
+            form.process(title=demand.title, goal="\n".join(filter(None, (demand.problem, demand.target_indicators))),
+                         field_code=demand.field_code, region_code=demand.region_code, bounty_wan=demand.bounty)
+        else:
+            form.region_code.data = current_user.organisation.region_code
+    if form.validate_on_submit():
+        try:
+            challenge = services.create(current_user, form.to_data(demand.id if demand else None),
+                                        submit=request.form.get("action") == "submit")
+        except services.ChallengeError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        except NotAllowed as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            abort(403)
+        else:
+            db.session.commit()
+            flash(_("Challenge sent for review.") if challenge.state is ChallengeState.PENDING
+                  else _("Challenge saved as a draft."), "success")
+            return redirect(url_for("challenges.detail", challenge_id=challenge.id))
+        return _form_page(form, None, demand, refused=True)
+    return _form_page(form, None, demand)
+
+
+@bp.route("/<int:challenge_id>/edit", methods=["GET", "POST"])
+@permission(LOGIN)
+def edit(challenge_id: int):
+    challenge = _visible_or_404(challenge_id)
+    if not services.is_authorised(current_user, challenge):
+        abort(403)
+    form = ChallengeForm()
+    if request.method == "GET":
+        form.load(challenge)
+    if form.validate_on_submit():
+        try:
+            services.update(current_user, challenge, form.to_data(challenge.demand_id))
+            if request.form.get("action") == "submit":
+                services.submit_for_review(current_user, challenge)
+        except services.ChallengeError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Challenge sent for review.") if challenge.state is ChallengeState.PENDING
+                  else _("Changes saved."), "success")
+            return redirect(url_for("challenges.detail", challenge_id=challenge.id))
+        return _form_page(form, challenge, challenge.demand, refused=True)
+    return _form_page(form, challenge, challenge.demand)
+
+
+@bp.route("/<int:challenge_id>")
+@permission(PUBLIC)
+def detail(challenge_id: int):
+    challenge = _visible_or_404(challenge_id)
+    return render_template("challenges/detail.html", challenge=challenge, now=utcnow(),
+                           authorised=services.is_authorised(current_user, challenge),
+                           kind_labels={k.value: label for k, label in ORG_KIND_LABELS.items()},
+                           operator=current_user.is_authenticated and current_user.is_operator)
+
+
+@bp.route("/<int:challenge_id>/submit", methods=["POST"])
+@permission(LOGIN)
+def submit(challenge_id: int):
+    challenge = _visible_or_404(challenge_id)
+    return commit_action(lambda: services.submit_for_review(current_user, challenge) or _("Challenge sent for review."),
+                         errors=services.ChallengeError,
+                         next_url=url_for("challenges.detail", challenge_id=challenge.id))
+
+
+@bp.route("/review")
+@permission(OPERATOR)
+def review_queue():
+    return render_template("challenges/review.html", challenges=services.pending_review())
+
+
+@bp.route("/<int:challenge_id>/review", methods=["POST"])
+@permission(OPERATOR)
+def review(challenge_id: int):
+    challenge = _visible_or_404(challenge_id)
+    decision = request.form.get("decision", "")
+
+    def run():
+        services.review(current_user, challenge, decision, request.form.get("reason"))
+        return _("Decision recorded: “%(title)s” is now %(status)s.", title=challenge.title,
+                 status=challenge.state.label)
+    return commit_action(run, errors=services.ChallengeError, next_url=url_for("challenges.review_queue"))
