@@ -1,6 +1,8 @@
 """`flask <noun> <verb>` commands. Each command is one transaction, committed at its end."""
 from __future__ import annotations
 
+import sys
+
 import click
 import sqlalchemy as sa
 from flask import current_app
@@ -326,11 +328,6 @@ def _import_actor(email: str | None):
     return user
 
 
-def _every_thousand(done: int) -> None:
-    if done % 1000 == 0:
-        click.echo(f"{done} rows checked…", err=True)
-
-
 def _bulk_import(kind_name, path, org_code, dry_run, update_existing, publish, email, encoding, sheet):
     from tt_platform.accounts.models import Organisation
     from tt_platform.bulk import files, services
@@ -348,9 +345,15 @@ def _bulk_import(kind_name, path, org_code, dry_run, update_existing, publish, e
             data = handle.read()
         table = files.read_table(data, path, encoding=encoding, sheet=sheet,
                                  limits=files.Limits(max_bytes=current_app.config["IMPORT_MAX_BYTES"]))
-        report = services.run(kind, table, actor, organisation,
-                              services.Options(update_existing=update_existing, publish=publish),
-                              write=not dry_run, progress=_every_thousand)
+        # the bar goes to stderr, so the row report on stdout stays clean for a pipe or a log
+        with click.progressbar(length=table.size_hint or 0, label="rows", file=sys.stderr,
+                               show_pos=True, show_percent=bool(table.size_hint)) as bar:
+            def advance(done: int) -> None:
+                bar.update(done - bar.pos)
+
+            report = services.run(kind, table, actor, organisation,
+                                  services.Options(update_existing=update_existing, publish=publish),
+                                  write=not dry_run, progress=advance)
     except (services.ImportRefused, files.FileProblem) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
@@ -407,6 +410,26 @@ def import_purge(days):
         jobs.remove_file(job, Path(current_app.config["UPLOAD_DIR"]) / "imports")
     db.session.commit()
     click.echo(f"{len(stale)} stale import previews discarded")
+
+
+@import_cli.command("work")
+@click.option("--loop", is_flag=True, help="keep waiting for new jobs (a long-running worker process)")
+@click.option("--interval", default=2.0, show_default=True, help="seconds between two looks, with --loop")
+def import_work(loop, interval):
+    """Run the large imports waiting in the background: checks and confirmed imports (IMPORT_WORKER=cli),
+    and runs that stopped when their process died."""
+    import time
+
+    from tt_platform.bulk import worker
+
+    while True:
+        for job_id in worker.waiting():
+            if worker.run(job_id):
+                click.echo(f"import job {job_id} done")
+        db.session.rollback()
+        if not loop:
+            return
+        time.sleep(interval)
 
 
 @import_cli.command("template")

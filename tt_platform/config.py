@@ -70,8 +70,14 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
     #: Largest request body accepted, bytes (uploads included). Larger requests get 413.
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
-    #: bulk-import files (XLSX, CSV, JSONL); an upload is also bounded by MAX_CONTENT_LENGTH
-    "IMPORT_MAX_BYTES": 8 * 1024 * 1024,
+    #: bulk-import files (XLSX, CSV, JSONL), bytes; the import page accepts bodies up to this size
+    #: (other requests stay bounded by MAX_CONTENT_LENGTH). 50,000 result rows are about 24 MB of XLSX.
+    "IMPORT_MAX_BYTES": 32 * 1024 * 1024,
+    #: import files larger than this are checked and imported in the background, with a progress bar
+    "IMPORT_BACKGROUND_BYTES": 1024 * 1024,
+    #: who runs background imports: `thread` (a thread of the web process: one process, the embedded
+    #: default) or `cli` (a `flask import work --loop` process: several web processes)
+    "IMPORT_WORKER": "thread",
     #: Largest non-file form body, bytes.
     "MAX_FORM_MEMORY_SIZE": 500_000,
     #: UI language when the user has not chosen one: `zh_CN` or `en`.
@@ -84,6 +90,9 @@ DEFAULTS: dict[str, Any] = {
     "PER_PAGE": 20,
     #: Lifetime of password-reset and invitation links, seconds.
     "TOKEN_MAX_AGE": 3 * 24 * 3600,
+    #: Reference price bands on result and demand pages: `backtest` (only for the contract types whose
+    #: backtest in tt_platform/pricing/data/backtest.json beat both naive baselines), `on` or `off`.
+    "PRICING_BAND": "backtest",
 }
 
 SUPPORTED_LOCALES = ("zh_CN", "en")
@@ -129,6 +138,8 @@ def validate_config(cfg) -> None:
         raise RuntimeError("TT_MAIL_BACKEND must be 'console', 'smtp' or 'memory'")
     if cfg["DEFAULT_LOCALE"] not in SUPPORTED_LOCALES:
         raise RuntimeError(f"TT_DEFAULT_LOCALE must be one of {SUPPORTED_LOCALES}")
+    if cfg["IMPORT_WORKER"] not in ("thread", "cli"):
+        raise RuntimeError("TT_IMPORT_WORKER must be 'thread' or 'cli'")
 
 
 def _instance_secret(instance: Path) -> str:

@@ -44,6 +44,9 @@ class Table:
     rows: Iterator[tuple[int, dict[str, object]]]
     encoding: str | None = None
     sheet: str | None = None
+    #: rows the file says it holds (the sheet's dimension, the count of lines), for progress bars; the
+    #: real count may be lower (blank rows are skipped) and is None where the file does not say
+    size_hint: int | None = None
 
 
 _BLANKS = " \t\r\n\u3000\ufeff"
@@ -174,7 +177,9 @@ def _xlsx(data: bytes, sheet: str | None, limits: Limits) -> Table:
             book.close()
 
     headers, body = _headers_and_rows(rows(), limits, _cell)
-    return Table("xlsx", headers, body, sheet=worksheet.title)
+    declared = getattr(worksheet, "max_row", None)  # from the sheet's <dimension>, when the writer set one
+    return Table("xlsx", headers, body, sheet=worksheet.title,
+                 size_hint=declared - 1 if isinstance(declared, int) and declared > 1 else None)
 
 
 def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
@@ -210,7 +215,7 @@ def _csv(data: bytes, encoding: str | None, limits: Limits) -> Table:
             raise FileProblem(_("Line %(n)d is not valid CSV.", n=reader.line_num)) from exc
 
     headers, body = _headers_and_rows(rows(), limits, lambda v: str(v).strip())
-    return Table("csv", headers, body, encoding=used)
+    return Table("csv", headers, body, encoding=used, size_hint=max(text.count("\n") - 1, 1))
 
 
 def _jsonl(data: bytes, limits: Limits) -> Table:
@@ -233,4 +238,4 @@ def _jsonl(data: bytes, limits: Limits) -> Table:
         records.append((number, record))
     if not records:
         raise FileProblem(_("The file is empty."))
-    return Table("jsonl", headers, iter(records), encoding="utf-8")
+    return Table("jsonl", headers, iter(records), encoding="utf-8", size_hint=len(records))

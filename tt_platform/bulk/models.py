@@ -13,14 +13,23 @@ from tt_platform.database import UTCDateTime, db, utcnow
 
 
 class ImportStatus(enum.StrEnum):
+    CHECKING = "checking"  #: a large file waits for, or is in, the background check (the preview)
     PREVIEWED = "previewed"  #: checked, waiting for the user's confirmation
+    IMPORTING = "importing"  #: confirmed; a large file waits for, or is in, the background import
     IMPORTED = "imported"
+    FAILED = "failed"  #: the background work stopped on an unexpected error (nothing was written)
     DISCARDED = "discarded"
 
     @property
     def label(self) -> str:
-        return str({ImportStatus.PREVIEWED: _l("Awaiting confirmation"), ImportStatus.IMPORTED: _l("Imported"),
-                    ImportStatus.DISCARDED: _l("Discarded")}[self])
+        return str({ImportStatus.CHECKING: _l("Checking the rows"),
+                    ImportStatus.PREVIEWED: _l("Awaiting confirmation"),
+                    ImportStatus.IMPORTING: _l("Importing"), ImportStatus.IMPORTED: _l("Imported"),
+                    ImportStatus.FAILED: _l("Failed"), ImportStatus.DISCARDED: _l("Discarded")}[self])
+
+    @property
+    def in_background(self) -> bool:
+        return self in (ImportStatus.CHECKING, ImportStatus.IMPORTING)
 
 
 class ImportJob(db.Model):
@@ -40,6 +49,9 @@ class ImportJob(db.Model):
     publish: Mapped[bool] = mapped_column(default=False)
     status: Mapped[ImportStatus] = mapped_column(enum_column(ImportStatus), default=ImportStatus.PREVIEWED)
     report: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: background runs started for this job; a worker claims a run by moving it (compare-and-set), so
+    #: two workers never run one job, and an interrupted run is resumed by the next claim
+    attempt: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from tt_platform.accounts.models import Organisation
-from tt_platform.bulk import files, jobs, portability, services, template
+from tt_platform.bulk import files, jobs, portability, services, template, worker
 from tt_platform.bulk.forms import ConfirmForm, UploadForm
 from tt_platform.bulk.models import ImportJob, ImportStatus
 from tt_platform.database import db
@@ -50,6 +51,8 @@ def upload(kind_name: str):
     kind = _kind(kind_name)
     if not services.may_import(current_user, kind):
         abort(403)
+    # this page alone takes bodies up to the import limit (a 50,000-row workbook is ~24 MB)
+    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + 64 * 1024
     form = UploadForm()
     if kind.role is None:
         del form.organisation_id  # organisations are imported for no one but themselves
@@ -60,20 +63,30 @@ def upload(kind_name: str):
         organisation = db.session.get(Organisation, form.organisation_id.data) if kind.role else None
         data = form.file.data.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
         try:
-            job = jobs.preview(current_user, kind, organisation, form.file.data.filename or "upload", data,
-                               encoding=form.encoding.data or None, sheet=(form.sheet.data or "").strip() or None,
-                               options=services.Options(update_existing=form.update_existing.data,
-                                                        publish=form.publish.data),
-                               store=_store)
+            job = jobs.start(current_user, kind, organisation, form.file.data.filename or "upload", data,
+                             encoding=form.encoding.data or None, sheet=(form.sheet.data or "").strip() or None,
+                             options=services.Options(update_existing=form.update_existing.data,
+                                                      publish=form.publish.data),
+                             store=_store)
+            if not worker.in_background(job):
+                jobs.check(job, _folder())
         except (services.ImportRefused, files.FileProblem) as exc:
             db.session.rollback()
             flash(str(exc), "danger")
         else:
             db.session.commit()
+            _hand_over(job)
             return redirect(url_for("bulk.detail", job_id=job.id))
     elif form.errors:
         flash(_("Please correct the highlighted fields."), "danger")
     return render_template("bulk/upload.html", form=form, kind=kind)
+
+
+def _hand_over(job: ImportJob) -> None:
+    """After the commit: a job left for the background goes to this process's worker thread (the
+    embedded default) or waits for `flask import work`."""
+    if job.status.in_background and current_app.config["IMPORT_WORKER"] == "thread":
+        worker.start_thread(current_app._get_current_object(), job.id, str(get_locale()))
 
 
 def _store(data: bytes, suffix: str) -> str:
@@ -97,7 +110,21 @@ def _job(job_id: int) -> ImportJob:
 def detail(job_id: int):
     job = _job(job_id)
     return render_template("bulk/detail.html", job=job, kind=services.KINDS[job.kind], form=ConfirmForm(),
-                           report=job.report, statuses=ImportStatus)
+                           report=job.report, statuses=ImportStatus, interrupted=worker.interrupted(job),
+                           snapshot=worker.snapshot(job))
+
+
+@bp.route("/<int:job_id>/progress.json")
+@permission(LOGIN)
+def progress_json(job_id: int):
+    """What the page's progress bar polls: the job's status and, while a run works on it, how far it got."""
+    job = _job(job_id)
+    seen = worker.snapshot(job) if job.status.in_background else None
+    body = {"status": job.status.value, "label": job.status.label, "running": job.status.in_background,
+            "interrupted": worker.interrupted(job), "phase": seen.phase if seen else None,
+            "done": seen.done if seen else 0, "total": seen.total if seen else None,
+            "percent": seen.percent if seen else None}
+    return jsonify(body), 200, {"Cache-Control": "no-store"}
 
 
 @bp.route("/<int:job_id>/confirm", methods=["POST"])
@@ -108,12 +135,18 @@ def confirm(job_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        jobs.confirm(current_user, job, accept_warnings=form.accept_warnings.data, folder=_folder())
-    except jobs.JobProblem as exc:
+        jobs.confirm(current_user, job, accept_warnings=form.accept_warnings.data)
+        if not worker.in_background(job):
+            jobs.import_rows(job, _folder())
+    except (jobs.JobProblem, files.FileProblem) as exc:
         db.session.rollback()
         flash(str(exc), "danger")
         return redirect(url_for("bulk.detail", job_id=job.id))
     db.session.commit()
+    if job.status.in_background:
+        _hand_over(job)
+        flash(_("The import runs in the background; this page shows how far it has got."), "info")
+        return redirect(url_for("bulk.detail", job_id=job.id))
     jobs.remove_file(job, _folder())
     db.session.commit()
     if job.status is ImportStatus.IMPORTED:
@@ -124,11 +157,25 @@ def confirm(job_id: int):
     return redirect(url_for("bulk.detail", job_id=job.id))
 
 
+@bp.route("/<int:job_id>/resume", methods=["POST"])
+@permission(LOGIN)
+def resume(job_id: int):
+    """Start an interrupted background run again (the uploader or an operator)."""
+    job = _job(job_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if worker.interrupted(job):
+        if current_app.config["IMPORT_WORKER"] == "thread":
+            worker.start_thread(current_app._get_current_object(), job.id, str(get_locale()))
+        flash(_("The import starts again from the first row (nothing of the stopped run was written)."), "info")
+    return redirect(url_for("bulk.detail", job_id=job.id))
+
+
 @bp.route("/<int:job_id>/discard", methods=["POST"])
 @permission(LOGIN)
 def discard(job_id: int):
     job = _job(job_id)
-    if ConfirmForm().validate_on_submit() and job.status is ImportStatus.PREVIEWED:
+    if ConfirmForm().validate_on_submit() and (job.status is ImportStatus.PREVIEWED or worker.interrupted(job)):
         jobs.discard(current_user, job)
         db.session.commit()
         jobs.remove_file(job, _folder())
