@@ -141,3 +141,59 @@ class ChallengeForm(BaseForm):
             eligible_regions=tuple(self.eligible_regions.data or ()),
             verified_only=self.verified_only.data, selection_mode=mode,
             race_teams=(self.race_teams.data or 2) if mode is SelectionMode.RACE else 1, demand_id=demand_id)
+
+
+class TeamRow(_Row):
+    name = StringField(_l("Name"), validators=[Optional(), length(100)])
+    role = StringField(_l("Role in the project"), validators=[Optional(), length(100)])
+    title = StringField(_l("Title / position"), validators=[Optional(), length(100)])
+
+
+class ScheduleRow(_Row):
+    plan = TextAreaField(_l("What will be delivered, and when"), validators=[Optional(), length(2000)])
+
+
+class ApplicationForm(BaseForm):
+    plan = TextAreaField(_l("Technical plan"), validators=[Optional(), length(20000)])
+    budget_wan = MoneyField(_l("Budget (万元)"))
+    team = FieldList(FormField(TeamRow), min_entries=3, max_entries=30)
+    schedule = FieldList(FormField(ScheduleRow), min_entries=0, max_entries=services.MAX_ROWS)
+    result_ids = MultiCheckboxField(_l("Related results of your organisation"), choices=[])
+
+    def validate_team(self, field):
+        for entry in field.entries:
+            row = entry.form
+            if not row.is_empty() and not ((row.name.data or "").strip() and (row.role.data or "").strip()):
+                raise ValidationError(_l("Each team member needs a name and a role."))
+
+    def validate_budget_wan(self, field):
+        if field.data is not None and field.data <= 0:
+            raise ValidationError(_l("The budget must be more than zero."))
+
+    def prepare(self, challenge, results) -> None:
+        """Choices and rows that depend on the challenge: one schedule row per milestone."""
+        self.result_ids.choices = choice_list((r.id, r.title) for r in results)
+        while len(self.schedule.entries) < len(challenge.milestones):
+            self.schedule.append_entry()
+        while len(self.schedule.entries) > len(challenge.milestones):
+            self.schedule.pop_entry()
+
+    def before_render(self) -> None:
+        filled = sum(1 for e in self.team.entries if not e.form.is_empty())
+        while len(self.team.entries) < min(filled + 2, 30):
+            self.team.append_entry()
+
+    def load(self, application) -> None:
+        self.process(plan=application.plan, team=application.team, result_ids=[str(i) for i in application.result_ids],
+                     budget_wan=(Decimal(application.budget_fen) / services.FEN_PER_WAN
+                                 if application.budget_fen else None),
+                     schedule=[{"plan": s} for s in application.schedule])
+
+    def to_data(self) -> services.ApplicationData:
+        return services.ApplicationData(
+            plan=self.plan.data or "",
+            team=tuple(services.TeamMember(e.form.name.data or "", e.form.role.data or "", e.form.title.data or "")
+                       for e in self.team.entries if not e.form.is_empty()),
+            budget_fen=services.wan_to_fen(self.budget_wan.data) if self.budget_wan.data is not None else None,
+            schedule=tuple((e.form.plan.data or "") for e in self.schedule.entries),
+            result_ids=tuple(int(v) for v in self.result_ids.data or ()))

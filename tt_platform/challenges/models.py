@@ -142,3 +142,57 @@ class Challenge(db.Model):
 
     def window_open(self, now: dt.datetime) -> bool:
         return self.state is ChallengeState.PUBLISHED and self.opens_at <= now < self.closes_at
+
+
+class ApplicationStatus(enum.StrEnum):
+    DRAFT = "draft"  #: private to the applicant's organisation
+    SUBMITTED = "submitted"  #: waiting for 形式审查
+    RETURNED = "returned"  #: 形式审查 found it incomplete; fixable until the window closes
+    COMPLETE = "complete"  #: passed 形式审查, goes to the experts
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return str(APPLICATION_LABELS[self])
+
+
+APPLICATION_LABELS = {
+    ApplicationStatus.DRAFT: _l("Draft"),
+    ApplicationStatus.SUBMITTED: _l("Submitted, awaiting the formal check"),
+    ApplicationStatus.RETURNED: _l("Returned by the formal check"),
+    ApplicationStatus.COMPLETE: _l("Formal check passed"),
+    ApplicationStatus.WITHDRAWN: _l("Withdrawn"),
+}
+
+
+class Application(db.Model):
+    """揭榜申报: one organisation's answer to a challenge (one per organisation and challenge)."""
+
+    __tablename__ = "challenge_application"
+    __table_args__ = (sa.UniqueConstraint("challenge_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    status: Mapped[ApplicationStatus] = mapped_column(enum_column(ApplicationStatus),
+                                                      default=ApplicationStatus.DRAFT)
+    #: 技术方案
+    plan: Mapped[str] = mapped_column(sa.Text, default="")
+    #: 团队: [{"name", "role", "title"}]
+    team: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    #: The applicant's total budget for the work, fen (may exceed the bounty: co-funding).
+    budget_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: 进度安排, one entry per milestone of the challenge's template, in its order.
+    schedule: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: The applicant's own research results it builds on (achievement ids).
+    result_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    #: Why the formal check returned it; shown to the applicant.
+    return_reason: Mapped[str | None] = mapped_column(sa.Text)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    challenge: Mapped[Challenge] = relationship()
+    organisation: Mapped[Organisation] = relationship(lazy="joined")

@@ -11,16 +11,20 @@ from flask_babel import gettext as _
 
 from tt_platform import taxonomy
 from tt_platform.accounts.models import OrgKind, Role, User
+from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
 from tt_platform.challenges.models import (
     PUBLIC_STATES,
+    Application,
+    ApplicationStatus,
     Challenge,
     ChallengeState,
     Phase,
     SelectionMode,
 )
-from tt_platform.database import db, utcnow
+from tt_platform.database import CHINA, db, utcnow
 from tt_platform.demands.models import Demand
+from tt_platform.listings.models import PUBLIC_STATES as LISTING_PUBLIC_STATES
 from tt_platform.money import FEN_PER_WAN
 from tt_platform.security import NotAllowed, NotFound
 
@@ -367,3 +371,233 @@ def board(filters: BoardFilter, now: dt.datetime, limit: int = 200) -> list[Chal
     open_first = sa.case((_phase_clause(Phase.OPEN, now), 0), else_=1)
     return list(db.session.scalars(query.order_by(open_first, Challenge.closes_at.desc(), Challenge.id.desc())
                                    .limit(limit)))
+
+
+# --- applying (揭榜申报) --------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class TeamMember:
+    name: str
+    role: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationData:
+    plan: str
+    team: tuple[TeamMember, ...]
+    budget_fen: int | None
+    schedule: tuple[str, ...]
+    result_ids: tuple[int, ...] = ()
+
+
+#: Where an application may still be changed by its organisation.
+EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+
+
+def applicant_membership(user, challenge: Challenge):
+    """The membership through which `user` may answer `challenge`, or a ChallengeError/NotAllowed
+    saying why not: the issuer's own organisation, an ineligible kind or region, an unverified one."""
+    user = _user(user)
+    if user is None or not user.memberships:
+        raise NotAllowed(_("Log in as a member of an organisation to apply."))
+    membership = user.memberships[0]
+    org = membership.organisation
+    if org.id == challenge.organisation_id:
+        raise ChallengeError(_("The issuer’s own organisation may not answer its challenge."))
+    if challenge.verified_only and not org.is_verified:
+        raise ChallengeError(_("Only verified organisations may apply; your organisation is not verified yet."))
+    if org.kind.value not in challenge.eligible_kinds:
+        raise ChallengeError(_("This challenge is open to %(kinds)s only.",
+                               kinds="、".join(str(OrgKind(k).label) for k in challenge.eligible_kinds)))
+    if challenge.eligible_regions and not any(region_matches(org.region_code, code)
+                                              for code in challenge.eligible_regions):
+        raise ChallengeError(_("This challenge is open to organisations from %(regions)s only.",
+                               regions="、".join(taxonomy.region_label(c) for c in challenge.eligible_regions)))
+    return membership
+
+
+def own_application(user, challenge: Challenge) -> Application | None:
+    user = _user(user)
+    if user is None:
+        return None
+    org_ids = [m.organisation_id for m in user.memberships]
+    return db.session.scalar(sa.select(Application).where(Application.challenge_id == challenge.id,
+                                                          Application.organisation_id.in_(org_ids)))
+
+
+def is_applicant(user, application: Application) -> bool:
+    user = _user(user)
+    return user is not None and any(m.organisation_id == application.organisation_id for m in user.memberships)
+
+
+#: Who else may read an application (experts register here from the review part of the package).
+_READERS: list = []
+
+
+def can_view_application(user, application: Application) -> bool:
+    """Its organisation always; once submitted, also the issuer's authorised members, operators and
+    the experts assigned to it. Nobody else, whatever their role."""
+    user = _user(user)
+    if user is None:
+        return False
+    if is_applicant(user, application):
+        return True
+    if application.status is ApplicationStatus.DRAFT:
+        return False
+    return (user.is_operator or is_authorised(user, application.challenge)
+            or any(reader(user, application) for reader in _READERS))
+
+
+def get_application(application_id: int, user) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None or not can_view_application(user, application):
+        raise NotFound()
+    return application
+
+
+def _require_applicant(user, application: Application) -> None:
+    if not is_applicant(user, application):
+        raise NotAllowed(_("Only the applying organisation may change its application."))
+
+
+def _before_close(challenge: Challenge, now: dt.datetime) -> None:
+    if challenge.state is not ChallengeState.PUBLISHED or now >= challenge.closes_at:
+        raise ChallengeError(_("Applications closed on %(when)s (Beijing time).",
+                               when=challenge.closes_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")))
+
+
+def start_application(user, challenge: Challenge, *, now: dt.datetime | None = None) -> Application:
+    """A draft for the user's organisation; one per organisation and challenge (a withdrawn one reopens)."""
+    now = now or utcnow()
+    if challenge.state is not ChallengeState.PUBLISHED:
+        raise NotAllowed(_("This challenge is not open."))
+    _before_close(challenge, now)
+    membership = applicant_membership(user, challenge)
+    existing = db.session.scalar(sa.select(Application).where(
+        Application.challenge_id == challenge.id, Application.organisation_id == membership.organisation_id))
+    if existing is not None:
+        if existing.status is not ApplicationStatus.WITHDRAWN:
+            raise ChallengeError(_("Your organisation already has an application for this challenge."))
+        existing.status = ApplicationStatus.DRAFT
+        audit.record(user, "challenge_application", existing.id, "reopened", to_status="draft")
+        return existing
+    application = Application(challenge_id=challenge.id, organisation_id=membership.organisation_id,
+                              created_by_id=user.id, status=ApplicationStatus.DRAFT,
+                              schedule=["" for _m in challenge.milestones])
+    db.session.add(application)
+    db.session.flush()  # assigns application.id for the audit row
+    audit.record(user, "challenge_application", application.id, "created", to_status="draft")
+    return application
+
+
+def own_results(organisation_id: int) -> list:
+    from_org = sa.select(Achievement).where(Achievement.organisation_id == organisation_id,
+                                            Achievement.status.in_(LISTING_PUBLIC_STATES))
+    return list(db.session.scalars(from_org.order_by(Achievement.id.desc()).limit(100)))
+
+
+def update_application(user, application: Application, data: ApplicationData, *,
+                       now: dt.datetime | None = None) -> None:
+    _require_applicant(user, application)
+    if application.status not in EDITABLE:
+        raise ChallengeError(_("Only drafts and returned applications can be changed."))
+    _before_close(application.challenge, now or utcnow())
+    if len((data.plan or "").strip()) > 20000:
+        raise ChallengeError(_("The technical plan is limited to 20,000 characters."))
+    if len(data.team) > 30 or any(not m.name.strip() or not m.role.strip() for m in data.team):
+        raise ChallengeError(_("Each team member needs a name and a role (at most 30 members)."))
+    if data.budget_fen is not None and not 0 < data.budget_fen <= MAX_BOUNTY_FEN:
+        raise ChallengeError(_("The budget must be more than zero and at most 1,000,000 万元."))
+    if len(data.schedule) != len(application.challenge.milestones) or any(len(s) > 2000 for s in data.schedule):
+        raise ChallengeError(_("Give one schedule entry per milestone (at most 2,000 characters each)."))
+    allowed = {r.id for r in own_results(application.organisation_id)}
+    if any(rid not in allowed for rid in data.result_ids):
+        raise ChallengeError(_("Choose related results from your organisation’s published results."))
+    application.plan = data.plan.strip()
+    application.team = [dataclasses.asdict(m) for m in data.team]
+    application.budget_fen = data.budget_fen
+    application.schedule = [s.strip() for s in data.schedule]
+    application.result_ids = sorted(set(data.result_ids))
+    audit.record(user, "challenge_application", application.id, "updated")
+
+
+def missing_parts(application: Application) -> list[str]:
+    """What a complete application still lacks (submission is refused while anything is missing)."""
+    missing = []
+    if len(application.plan.strip()) < 20:
+        missing.append(_("a technical plan of at least 20 characters"))
+    if not application.team:
+        missing.append(_("at least one team member with a role"))
+    if not application.budget_fen:
+        missing.append(_("a budget"))
+    if len(application.schedule) != len(application.challenge.milestones) or not all(application.schedule):
+        missing.append(_("a schedule entry for every milestone"))
+    return missing
+
+
+def submit_application(user, application: Application, *, now: dt.datetime | None = None) -> None:
+    now = now or utcnow()
+    _require_applicant(user, application)
+    applicant_membership(user, application.challenge)  # still eligible (verification can be withdrawn)
+    if application.status not in EDITABLE:
+        raise ChallengeError(_("Only drafts and returned applications can be submitted."))
+    challenge = application.challenge
+    if now < challenge.opens_at:
+        raise ChallengeError(_("Applications open on %(when)s (Beijing time).",
+                               when=challenge.opens_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")))
+    _before_close(challenge, now)
+    missing = missing_parts(application)
+    if missing:
+        raise ChallengeError(_("The application is not complete: %(missing)s.", missing="; ".join(missing)))
+    old = application.status
+    application.status = ApplicationStatus.SUBMITTED
+    application.submitted_at = now
+    audit.record(user, "challenge_application", application.id, "submitted", from_status=old.value,
+                 to_status=application.status.value)
+
+
+def withdraw_application(user, application: Application, *, now: dt.datetime | None = None) -> None:
+    _require_applicant(user, application)
+    if application.status is ApplicationStatus.WITHDRAWN:
+        raise ChallengeError(_("This application is already withdrawn."))
+    _before_close(application.challenge, now or utcnow())
+    old = application.status
+    application.status = ApplicationStatus.WITHDRAWN
+    audit.record(user, "challenge_application", application.id, "withdrawn", from_status=old.value,
+                 to_status=application.status.value)
+
+
+def formal_check(operator, application: Application, complete: bool, reason: str | None) -> None:
+    """形式审查: an operator marks a submitted application complete, or returns it with a reason."""
+    if not getattr(operator, "is_operator", False):
+        raise NotAllowed(_("Only operators carry out the formal check."))
+    if application.status is not ApplicationStatus.SUBMITTED:
+        raise ChallengeError(_("Only submitted applications await the formal check."))
+    reason = (reason or "").strip()
+    if not complete and not reason:
+        raise ChallengeError(_("Tell the applicant what is missing."))
+    old = application.status
+    application.status = ApplicationStatus.COMPLETE if complete else ApplicationStatus.RETURNED
+    application.return_reason = None if complete else reason[:2000]
+    application.checked_at = utcnow()
+    audit.record(operator, "challenge_application", application.id, "checked", from_status=old.value,
+                 to_status=application.status.value, note=application.return_reason)
+
+
+#: Who else reads a challenge's list of applications (experts register here from the review part).
+_LIST_READERS: list = []
+
+
+def reads_applications(user, challenge: Challenge) -> bool:
+    """The list of a challenge's applications: its authorised members, operators, its panel."""
+    user = _user(user)
+    return user is not None and (user.is_operator or is_authorised(user, challenge)
+                                 or any(reader(user, challenge) for reader in _LIST_READERS))
+
+
+def applications_for(user, challenge: Challenge) -> list[Application]:
+    """The applications of a challenge that `user` may read (never drafts, never other people's)."""
+    rows = db.session.scalars(sa.select(Application).where(Application.challenge_id == challenge.id)
+                              .order_by(Application.submitted_at, Application.id))
+    return [a for a in rows if a.status is not ApplicationStatus.DRAFT and can_view_application(user, a)]

@@ -8,8 +8,15 @@ from flask_login import current_user
 from tt_platform import taxonomy
 from tt_platform.accounts.models import ORG_KIND_LABELS
 from tt_platform.challenges import services
-from tt_platform.challenges.forms import ChallengeForm
-from tt_platform.challenges.models import PHASE_LABELS, Challenge, ChallengeState, Phase
+from tt_platform.challenges.forms import ApplicationForm, ChallengeForm
+from tt_platform.challenges.models import (
+    PHASE_LABELS,
+    Application,
+    ApplicationStatus,
+    Challenge,
+    ChallengeState,
+    Phase,
+)
 from tt_platform.database import db, utcnow
 from tt_platform.money import FEN_PER_WAN
 from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, NotFound, permission
@@ -128,7 +135,14 @@ def edit(challenge_id: int):
 @permission(PUBLIC)
 def detail(challenge_id: int):
     challenge = _visible_or_404(challenge_id)
+    eligibility = None
+    if current_user.is_authenticated and challenge.state is ChallengeState.PUBLISHED:
+        try:
+            services.applicant_membership(current_user, challenge)
+        except (services.ChallengeError, NotAllowed) as exc:
+            eligibility = str(exc)
     return render_template("challenges/detail.html", challenge=challenge, now=utcnow(),
+                           mine=services.own_application(current_user, challenge), eligibility=eligibility,
                            authorised=services.is_authorised(current_user, challenge),
                            kind_labels={k.value: label for k, label in ORG_KIND_LABELS.items()},
                            operator=current_user.is_authenticated and current_user.is_operator)
@@ -160,3 +174,113 @@ def review(challenge_id: int):
         return _("Decision recorded: “%(title)s” is now %(status)s.", title=challenge.title,
                  status=challenge.state.label)
     return commit_action(run, errors=services.ChallengeError, next_url=url_for("challenges.review_queue"))
+
+
+# --- applications (揭榜申报) ----------------------------------------------------------------------
+
+def _application_or_404(application_id: int) -> Application:
+    try:
+        return services.get_application(application_id, current_user)
+    except NotFound:
+        abort(404)
+
+
+def _app_url(application: Application) -> str:
+    return url_for("challenges.application", application_id=application.id)
+
+
+@bp.route("/<int:challenge_id>/apply", methods=["POST"])
+@permission(LOGIN)
+def apply(challenge_id: int):
+    challenge = _visible_or_404(challenge_id)
+    try:
+        application = services.start_application(current_user, challenge)
+    except services.ChallengeError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("challenges.detail", challenge_id=challenge.id))
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    db.session.commit()
+    flash(_("Draft application started. It stays private to your organisation until you submit it."), "success")
+    return redirect(url_for("challenges.edit_application", application_id=application.id))
+
+
+@bp.route("/applications/<int:application_id>")
+@permission(LOGIN)
+def application(application_id: int):
+    found = _application_or_404(application_id)
+    results = [r for r in services.own_results(found.organisation_id) if r.id in found.result_ids]
+    return render_template("challenges/application.html", application=found, challenge=found.challenge,
+                           results=results, applicant=services.is_applicant(current_user, found),
+                           operator=current_user.is_operator, now=utcnow(),
+                           missing=services.missing_parts(found) if found.status in services.EDITABLE else [])
+
+
+@bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
+@permission(LOGIN)
+def edit_application(application_id: int):
+    found = _application_or_404(application_id)
+    if not services.is_applicant(current_user, found):
+        abort(403)
+    form = ApplicationForm()
+    if request.method == "GET":
+        form.load(found)
+    form.prepare(found.challenge, services.own_results(found.organisation_id))
+    refused = False
+    if form.validate_on_submit():
+        try:
+            services.update_application(current_user, found, form.to_data())
+            if request.form.get("action") == "submit":
+                services.submit_application(current_user, found)
+        except services.ChallengeError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            refused = True
+        else:
+            db.session.commit()
+            flash(_("Application submitted.") if found.status is ApplicationStatus.SUBMITTED
+                  else _("Draft saved."), "success")
+            return redirect(_app_url(found))
+    form.before_render()
+    return render_template("challenges/application_form.html", form=form, application=found,
+                           challenge=found.challenge), 422 if form.errors or refused else 200
+
+
+@bp.route("/applications/<int:application_id>/submit", methods=["POST"])
+@permission(LOGIN)
+def submit_application(application_id: int):
+    found = _application_or_404(application_id)
+    return commit_action(lambda: services.submit_application(current_user, found) or _("Application submitted."),
+                         errors=services.ChallengeError, next_url=_app_url(found))
+
+
+@bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
+@permission(LOGIN)
+def withdraw_application(application_id: int):
+    found = _application_or_404(application_id)
+    return commit_action(lambda: services.withdraw_application(current_user, found) or _("Application withdrawn."),
+                         errors=services.ChallengeError, next_url=_app_url(found))
+
+
+@bp.route("/applications/<int:application_id>/check", methods=["POST"])
+@permission(OPERATOR)
+def check_application(application_id: int):
+    found = _application_or_404(application_id)
+    complete = request.form.get("decision") == "complete"
+
+    def run():
+        services.formal_check(current_user, found, complete, request.form.get("reason"))
+        return _("Formal check recorded: %(status)s.", status=found.status.label)
+    return commit_action(run, errors=services.ChallengeError, next_url=_app_url(found))
+
+
+@bp.route("/<int:challenge_id>/applications")
+@permission(LOGIN)
+def applications(challenge_id: int):
+    challenge = _visible_or_404(challenge_id)
+    if not services.reads_applications(current_user, challenge):
+        abort(403)
+    return render_template("challenges/applications.html", challenge=challenge,
+                           applications=services.applications_for(current_user, challenge))

@@ -40,3 +40,25 @@ def published(issuer, *, now=NOW, **kw):
 
 def replace(data: services.ChallengeData, **kw) -> services.ChallengeData:
     return dataclasses.replace(data, **kw)
+
+
+def application_data(**kw) -> services.ApplicationData:
+    base = dict(plan="采用硫化物电解质体系，结合界面包覆工艺，分三阶段完成攻关。",
+                team=(services.TeamMember("李教授", "项目负责人", "教授"), services.TeamMember("王工", "工艺负责人")),
+                budget_fen=300 * 1_000_000, schedule=("6个月内完成小样", "12个月内完成中试", "18个月内验收"))
+    base.update(kw)
+    return services.ApplicationData(**base)
+
+
+def submitted(user, challenge, *, now=NOW, **kw):
+    """A submitted application from `user`'s organisation."""
+    application = services.start_application(user, challenge, now=now)
+    services.update_application(user, application, application_data(**kw), now=now)
+    services.submit_application(user, application, now=now)
+    return application
+
+
+def live_window() -> dict:
+    """An application window open right now (for tests that go through the pages, which use the clock)."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return {"opens_at": now - dt.timedelta(days=2), "closes_at": now + dt.timedelta(days=30)}

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from tests.factories import make_demand, make_operator, make_org, make_user
-from tests.tt_platform.challenges.helpers import challenge_data, published
+from tests.tt_platform.challenges.helpers import challenge_data, live_window, published
 from tt_platform.accounts.models import OrgKind
 from tt_platform.challenges import services
 from tt_platform.challenges.models import Challenge, ChallengeState
@@ -80,7 +80,7 @@ def test_a_challenge_made_from_a_demand_is_prefilled(db, login):
 
 def test_board_detail_and_review_pages(db, login, client):
     issuer = make_user(make_org(), admin=True)
-    shown = published(issuer, title="公开的榜单项目")
+    shown = published(issuer, title="公开的榜单项目", **live_window())
     draft = services.create(issuer, challenge_data(title="尚未提交的草稿"))
     pending = services.create(issuer, challenge_data(title="等待审核的榜"), submit=True)
     operator_user = make_operator()
