@@ -221,3 +221,15 @@ def test_only_the_seller_sees_tax_reliefs(seller_year, login):
     draft = registered(seller_year["seller"], seller_year["buyer"], 1_000_000, status=ContractStatus.SUBMITTED,
                        created_by=seller_year["seller_user"])
     assert login(seller_year["seller_user"]).get(f"/pricing/contracts/{draft.id}/tax").status_code == 403
+
+
+def test_the_shipped_decision_comes_from_the_backtest_and_is_followed(market, login, app, monkeypatch):
+    decision = services._decision()
+    assert decision["command"] == "bench/pricing.py" and set(decision["types"]) == {"CON", "DEV", "LIC", "SRV", "TRF"}
+    monkeypatch.setitem(app.config, "PRICING_BAND", "backtest")
+    shown = all(decision["types"][t]["beats_baselines"] for t in ("TRF", "LIC"))
+    page = login(make_user(make_org())).get(f"/pricing/results/{market['result'].id}").get_data(as_text=True)
+    assert ('id="price-band"' in page) is shown and ('id="band-off"' in page) is not shown
+    monkeypatch.setitem(app.config, "PRICING_BAND", "off")
+    page = login(make_user(make_org())).get(f"/pricing/results/{market['result'].id}").get_data(as_text=True)
+    assert 'id="band-off"' in page and "可比合同" in page  # the comparables stay visible
