@@ -19,6 +19,7 @@ from tt_platform.contracts.models import Contract, ContractStatus
 from tt_platform.database import CHINA, db
 from tt_platform.demands.models import Demand
 from tt_platform.matching.models import MatchSummary
+from tt_platform.pricing import tax
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,43 @@ def by_agency(f: StatsFilter) -> Table:
     return Table("by_agency", str(_l("Agencies")), rows)
 
 
+#: contract types whose registered technical amount is VAT-exempt (财税〔2016〕36号, Annex 3, Art. 1 (26))
+VAT_EXEMPT_TYPES = ("TRF", "LIC", "DEV")
+
+
+def by_relief(f: StatsFilter, relief: str, dim: str) -> Table:
+    """Registered contracts eligible for a tax relief, by registration year or seller province.
+
+    `cit`: contracts whose income counts as 技术转让所得 (transfers; licences of five years or more signed
+    since 2015-10-01: pricing.tax.cit_eligibility decides, in Python, because the term's length needs date
+    arithmetic SQLite and PostgreSQL spell differently). `vat`: transfers, licences and developments,
+    whose technical amount (技术交易额) is VAT-exempt once registered; non-technical items are not."""
+    types = ("TRF", "LIC") if relief == "cit" else VAT_EXEMPT_TYPES
+    rows = db.session.execute(
+        sa.select(Contract.registered_on, Contract.seller_region_code, Contract.type_code, Contract.signed_on,
+                  Contract.valid_from, Contract.valid_until, Contract.total_fen, Contract.tech_fen)
+        .where(*base_conditions(f), Contract.type_code.in_(types)))
+    merged: dict[str, Row] = {}
+    for registered_on, region, type_code, signed_on, valid_from, valid_until, total_fen, tech_fen in rows:
+        if relief == "cit" and tax.cit_eligibility(type_code, signed_on, valid_from, valid_until) not in (
+                tax.IN_TRANSFER, tax.IN_LICENCE):
+            continue
+        key = str(registered_on.year) if dim == "year" else region[:2]
+        label = key if dim == "year" else taxonomy.region_label(key + "0000")
+        row = merged.setdefault(key, Row(key, label))
+        row.count += 1
+        row.total_fen += int(total_fen)
+        row.tech_fen += int(tech_fen)
+    ordered = sorted(merged.values(), key=lambda r: r.key if dim == "year" else -r.tech_fen)
+    titles = {("cit", "year"): _l("Eligible for the income-tax relief on technology transfer, by year"),
+              ("cit", "province"): _l("Eligible for the income-tax relief on technology transfer, by seller "
+                                      "province"),
+              ("vat", "year"): _l("VAT-exempt technology transfer, licence and development, by year"),
+              ("vat", "province"): _l("VAT-exempt technology transfer, licence and development, by seller "
+                                      "province")}
+    return Table(f"relief_{relief}_{dim}", str(titles[(relief, dim)]), ordered)
+
+
 #: every table the dashboard shows and exports, by name
 TABLES = {
     "by_month": lambda f: by_period(f, "month"),
@@ -203,6 +241,10 @@ TABLES = {
     "buyer_party": lambda f: by_party_type(f, "buyer"),
     "by_broker": by_broker,
     "by_agency": by_agency,
+    "relief_cit_year": lambda f: by_relief(f, "cit", "year"),
+    "relief_cit_province": lambda f: by_relief(f, "cit", "province"),
+    "relief_vat_year": lambda f: by_relief(f, "vat", "year"),
+    "relief_vat_province": lambda f: by_relief(f, "vat", "province"),
 }
 
 
