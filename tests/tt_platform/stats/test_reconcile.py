@@ -56,6 +56,11 @@ def _expected(rows, f: StatsFilter):
         "buyer_party": lambda r: "E" if r["buyer_party"].startswith("E") else r["buyer_party"],
         "by_broker": lambda r: str(r["broker_id"]) if r["broker_id"] else None,
         "by_agency": lambda r: str(r["agency_id"]) if r["agency_id"] else None,
+        # these contracts record no licence term, so only transfers earn the income-tax relief
+        "relief_cit_year": lambda r: str(r["registered_on"].year) if r["type"] == "TRF" else None,
+        "relief_cit_province": lambda r: r["seller_region"][:2] if r["type"] == "TRF" else None,
+        "relief_vat_year": lambda r: str(r["registered_on"].year) if r["type"] in ("TRF", "LIC", "DEV") else None,
+        "relief_vat_province": lambda r: r["seller_region"][:2] if r["type"] in ("TRF", "LIC", "DEV") else None,
     }
     out = {}
     for name, key in keys.items():
