@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, FormField, StringField, TextAreaField
@@ -66,6 +68,18 @@ class AchievementForm(ListingFields):
         """Fields whose form value is not the column value, on the edit page's first view."""
         self.trl.data = str(result.trl) if result.trl else ""
         self.keywords.data = "，".join(result.keyword_list)
+
+    def prefill(self, args) -> None:
+        """?asking_price=123.45 (万元, from a valuation worksheet): proposed, checked like a typed value."""
+        raw = (args.get("asking_price") or "").strip()
+        if not raw:
+            return
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            return
+        if value.is_finite() and Decimal(0) <= value < Decimal("100000000") and value.as_tuple().exponent >= -2:
+            self.asking_price.data, self.price_negotiable.data = value, False
 
     def to_data(self) -> AchievementData:
         return AchievementData(

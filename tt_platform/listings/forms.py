@@ -49,6 +49,10 @@ class ListingFields(BaseForm):
     def load(self, listing) -> None:
         """Set the fields whose form value differs from the column value (edit page, first view)."""
 
+    def prefill(self, args) -> None:
+        """Values proposed by a link to the edit page (e.g. a valuation worksheet's price), shown for the
+        owner to check and save; nothing is changed until the form is submitted."""
+
     def to_data(self):
         """The kind's service data class, from the validated fields."""
         raise NotImplementedError

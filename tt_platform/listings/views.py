@@ -141,6 +141,7 @@ def edit_page(pages: ListingPages, listing_id: int):
     form = pages.form(obj=listing)
     if request.method == "GET":
         form.load(listing)
+        form.prefill(request.args)
     if form.validate_on_submit():
         try:
             changed = pages.update(current_user, listing, form.to_data())

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tt_platform import spreadsheets
+from tt_platform import money, spreadsheets
 from tt_platform.achievements.models import Achievement
 from tt_platform.contracts import services as contracts
 from tt_platform.database import db
@@ -83,8 +83,13 @@ def worksheet(worksheet_id: int):
     if form.validate_on_submit() and _save(form, lambda data: services.update_worksheet(current_user, sheet, data)):
         flash(_("Worksheet saved."), "success")
         return redirect(url_for("pricing.worksheet", worksheet_id=sheet.id))
+    price_link = None
+    if sheet.chosen_fen is not None and listings.is_owner(current_user, sheet.achievement):
+        # the owner checks and saves it on the result's edit page (a published result goes back to review)
+        price_link = url_for("achievements.edit", listing_id=sheet.achievement_id,
+                             asking_price=str(money.fen_to_wan(sheet.chosen_fen)))
     return render_template("pricing/worksheet.html", form=form, listing=sheet.achievement, worksheet=sheet,
-                           sections=export.sections(sheet)), 422 if form.errors else 200
+                           sections=export.sections(sheet), price_link=price_link), 422 if form.errors else 200
 
 
 @bp.route("/worksheets/<int:worksheet_id>.<any(xlsx, pdf):fmt>")

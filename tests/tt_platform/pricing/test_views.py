@@ -233,3 +233,18 @@ def test_the_shipped_decision_comes_from_the_backtest_and_is_followed(market, lo
     monkeypatch.setitem(app.config, "PRICING_BAND", "off")
     page = login(make_user(make_org())).get(f"/pricing/results/{market['result'].id}").get_data(as_text=True)
     assert 'id="band-off"' in page and "可比合同" in page  # the comparables stay visible
+
+
+def test_the_chosen_value_prefills_the_asking_price_for_the_owner_only(market, login, band_on):
+    owner = login(market["owner"])
+    response = owner.post(f"/pricing/results/{market['result'].id}/worksheets/new", data=WORKSHEET)
+    page = owner.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"/results/{market['result'].id}/edit?asking_price=12.43" in page  # 12.434260 万元, to 0.01
+    edit = owner.get(f"/results/{market['result'].id}/edit?asking_price=12.43").get_data(as_text=True)
+    assert 'value="12.43"' in edit
+    assert db.session.get(type(market["result"]), market["result"].id).asking_price == 80  # not saved by a link
+    assert 'value="80.00"' in owner.get(f"/results/{market['result'].id}/edit?asking_price=x").get_data(as_text=True)
+    broker = make_broker()
+    login(broker).post(f"/pricing/results/{market['result'].id}/worksheets/new", data=WORKSHEET)
+    sheet = db.session.scalars(db.select(Worksheet).order_by(Worksheet.id.desc())).first()
+    assert 'id="use-as-price"' not in login(broker).get(f"/pricing/worksheets/{sheet.id}").get_data(as_text=True)
