@@ -196,3 +196,61 @@ class Application(db.Model):
 
     challenge: Mapped[Challenge] = relationship()
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class ExpertProfile(db.Model):
+    """An expert (评审专家) is a user account with this profile; operators keep the roster."""
+
+    __tablename__ = "expert_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), unique=True)
+    #: 技术领域 codes the expert reviews.
+    fields: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: 职称, e.g. 教授 / 正高级工程师.
+    title: Mapped[str] = mapped_column(sa.String(100))
+    #: Where the expert works, as shown on panels (conflicts are checked on memberships, not this text).
+    affiliation: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class PanelMember(db.Model):
+    """An expert on a challenge's review panel, with their conflict-of-interest declaration."""
+
+    __tablename__ = "challenge_panel_member"
+    __table_args__ = (sa.UniqueConstraint("challenge_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    #: When the expert declared their conflicts; applications stay hidden from them until then.
+    declared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: Applicant organisations the expert declared a recent collaboration with (organisation ids).
+    collaborations: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    declaration_note: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    challenge: Mapped[Challenge] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+
+class Score(db.Model):
+    """One expert's score of one application: an integer per rubric criterion and a comment."""
+
+    __tablename__ = "challenge_score"
+    __table_args__ = (sa.UniqueConstraint("application_id", "expert_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge_application.id", ondelete="CASCADE"),
+                                                index=True)
+    expert_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    #: Points per criterion, in the rubric's order.
+    points: Mapped[list[int]] = mapped_column(sa.JSON)
+    comment: Mapped[str] = mapped_column(sa.Text)
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship()
+    expert: Mapped[User] = relationship(lazy="joined")

@@ -13,13 +13,17 @@ from tt_platform import taxonomy
 from tt_platform.accounts.models import OrgKind, Role, User
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
+from tt_platform.challenges import scoring
 from tt_platform.challenges.models import (
     PUBLIC_STATES,
     Application,
     ApplicationStatus,
     Challenge,
     ChallengeState,
+    ExpertProfile,
+    PanelMember,
     Phase,
+    Score,
     SelectionMode,
 )
 from tt_platform.database import CHINA, db, utcnow
@@ -431,10 +435,6 @@ def is_applicant(user, application: Application) -> bool:
     return user is not None and any(m.organisation_id == application.organisation_id for m in user.memberships)
 
 
-#: Who else may read an application (experts register here from the review part of the package).
-_READERS: list = []
-
-
 def can_view_application(user, application: Application) -> bool:
     """Its organisation always; once submitted, also the issuer's authorised members, operators and
     the experts assigned to it. Nobody else, whatever their role."""
@@ -446,7 +446,7 @@ def can_view_application(user, application: Application) -> bool:
     if application.status is ApplicationStatus.DRAFT:
         return False
     return (user.is_operator or is_authorised(user, application.challenge)
-            or any(reader(user, application) for reader in _READERS))
+            or expert_may_read(user, application))
 
 
 def get_application(application_id: int, user) -> Application:
@@ -585,15 +585,11 @@ def formal_check(operator, application: Application, complete: bool, reason: str
                  to_status=application.status.value, note=application.return_reason)
 
 
-#: Who else reads a challenge's list of applications (experts register here from the review part).
-_LIST_READERS: list = []
-
-
 def reads_applications(user, challenge: Challenge) -> bool:
     """The list of a challenge's applications: its authorised members, operators, its panel."""
     user = _user(user)
     return user is not None and (user.is_operator or is_authorised(user, challenge)
-                                 or any(reader(user, challenge) for reader in _LIST_READERS))
+                                 or _declared_member(user, challenge) is not None)
 
 
 def applications_for(user, challenge: Challenge) -> list[Application]:
@@ -601,3 +597,232 @@ def applications_for(user, challenge: Challenge) -> list[Application]:
     rows = db.session.scalars(sa.select(Application).where(Application.challenge_id == challenge.id)
                               .order_by(Application.submitted_at, Application.id))
     return [a for a in rows if a.status is not ApplicationStatus.DRAFT and can_view_application(user, a)]
+
+
+# --- expert review (专家评审) ---------------------------------------------------------------------
+
+def expert_profile(user) -> ExpertProfile | None:
+    user = _user(user)
+    return db.session.scalar(sa.select(ExpertProfile).where(ExpertProfile.user_id == user.id)) if user else None
+
+
+def save_expert_profile(operator, email: str, title: str, affiliation: str, fields: list[str]) -> ExpertProfile:
+    """An operator adds a user account to the expert roster (or updates its profile)."""
+    if not getattr(operator, "is_operator", False):
+        raise NotAllowed(_("Only operators keep the expert roster."))
+    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == (email or "").strip().lower()))
+    if user is None:
+        raise ChallengeError(_("No account has this e-mail address; the expert must register first."))
+    _text(title, 1, 100, _("Title / position"))
+    _text(affiliation, 1, 200, _("Affiliation"))
+    if not fields or any(code not in taxonomy.fields() for code in fields):
+        raise ChallengeError(_("Choose the technology fields the expert reviews."))
+    profile = expert_profile(user) or ExpertProfile(user_id=user.id)
+    profile.title, profile.affiliation, profile.fields = title.strip(), affiliation.strip(), sorted(set(fields))
+    db.session.add(profile)
+    db.session.flush()  # assigns profile.id for the audit row
+    audit.record(operator, "expert_profile", profile.id, "updated", note=user.email)
+    return profile
+
+
+def roster() -> list[ExpertProfile]:
+    return list(db.session.scalars(sa.select(ExpertProfile).order_by(ExpertProfile.id)))
+
+
+def panel(challenge: Challenge) -> list[PanelMember]:
+    return list(db.session.scalars(sa.select(PanelMember).where(PanelMember.challenge_id == challenge.id)
+                                   .order_by(PanelMember.id)))
+
+
+def panel_member(user, challenge: Challenge) -> PanelMember | None:
+    user = _user(user)
+    if user is None:
+        return None
+    return db.session.scalar(sa.select(PanelMember).where(PanelMember.challenge_id == challenge.id,
+                                                          PanelMember.user_id == user.id))
+
+
+def _declared_member(user, challenge: Challenge) -> PanelMember | None:
+    member = panel_member(user, challenge)
+    return member if member is not None and member.declared_at is not None else None
+
+
+def add_to_panel(operator, challenge: Challenge, user_id: int) -> PanelMember:
+    if not getattr(operator, "is_operator", False):
+        raise NotAllowed(_("Only operators build review panels."))
+    if challenge.state is not ChallengeState.PUBLISHED:
+        raise ChallengeError(_("Panels are built for published challenges."))
+    profile = db.session.scalar(sa.select(ExpertProfile).where(ExpertProfile.user_id == user_id))
+    if profile is None:
+        raise ChallengeError(_("Choose an expert from the roster."))
+    if any(m.organisation_id == challenge.organisation_id for m in profile.user.memberships):
+        raise ChallengeError(_("%(name)s belongs to the issuing organisation and cannot review its challenge.",
+                               name=profile.user.name))
+    if panel_member(profile.user, challenge) is not None:
+        raise ChallengeError(_("%(name)s is already on the panel.", name=profile.user.name))
+    member = PanelMember(challenge_id=challenge.id, user_id=user_id, added_by_id=operator.id)
+    db.session.add(member)
+    db.session.flush()  # write now: a broken constraint fails inside the service, not at the request's commit
+    audit.record(operator, "challenge", challenge.id, "panel_added", note=profile.user.name)
+    return member
+
+
+def remove_from_panel(operator, challenge: Challenge, member_id: int) -> None:
+    if not getattr(operator, "is_operator", False):
+        raise NotAllowed(_("Only operators build review panels."))
+    member = db.session.get(PanelMember, member_id)
+    if member is None or member.challenge_id != challenge.id:
+        raise ChallengeError(_("No such panel member."))
+    if db.session.scalar(sa.select(sa.func.count(Score.id)).join(Application).where(
+            Application.challenge_id == challenge.id, Score.expert_id == member.user_id)):
+        raise ChallengeError(_("%(name)s has scored already and stays on the panel.", name=member.user.name))
+    db.session.delete(member)
+    audit.record(operator, "challenge", challenge.id, "panel_removed", note=member.user.name)
+
+
+def candidates(challenge: Challenge) -> list[Application]:
+    """The applications the panel reviews: those that passed the formal check."""
+    return list(db.session.scalars(sa.select(Application).where(
+        Application.challenge_id == challenge.id, Application.status == ApplicationStatus.COMPLETE)
+        .order_by(Application.id)))
+
+
+def _applicants(challenge: Challenge) -> list[Application]:
+    """Every organisation that applied (drafts and withdrawn applications aside), for the declaration."""
+    return list(db.session.scalars(sa.select(Application).where(
+        Application.challenge_id == challenge.id,
+        Application.status.notin_((ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN)))
+        .order_by(Application.id)))
+
+
+def conflict(user, member: PanelMember, application: Application) -> str | None:
+    """Why the expert may not review this application, or None. Organisation membership is the
+    system's own check; a declared recent collaboration is the expert's."""
+    org_ids = {m.organisation_id for m in user.memberships}
+    if application.organisation_id in org_ids:
+        return _("same organisation as the applicant")
+    if application.challenge.organisation_id in org_ids:
+        return _("same organisation as the issuer")
+    if application.organisation_id in (member.collaborations or []):
+        return _("declared recent collaboration")
+    return None
+
+
+def review_open(challenge: Challenge, now: dt.datetime) -> bool:
+    """Experts declare and score once the window has closed, while the challenge awaits selection."""
+    return challenge.state is ChallengeState.PUBLISHED and now >= challenge.closes_at
+
+
+def declaration_list(user, challenge: Challenge) -> list[Application]:
+    """What an expert sees before declaring: the applicants' names only, never their content."""
+    if panel_member(user, challenge) is None:
+        raise NotAllowed(_("Only the challenge’s panel declares conflicts."))
+    return _applicants(challenge)
+
+
+def declare(user, challenge: Challenge, collaborations: list[int], note: str | None, *,
+            now: dt.datetime | None = None) -> PanelMember:
+    """The expert's conflict-of-interest declaration: ticks the applicants they recently worked with."""
+    member = panel_member(user, challenge)
+    if member is None:
+        raise NotAllowed(_("Only the challenge’s panel declares conflicts."))
+    now = now or utcnow()
+    if not review_open(challenge, now):
+        raise ChallengeError(_("The review starts when applications close."))
+    if member.declared_at is not None:
+        raise ChallengeError(_("You have declared already."))
+    applicant_orgs = {a.organisation_id for a in _applicants(challenge)}
+    if any(org_id not in applicant_orgs for org_id in collaborations):
+        raise ChallengeError(_("Declare collaborations with applicants of this challenge only."))
+    member.collaborations = sorted(set(collaborations))
+    member.declaration_note = (note or "").strip()[:2000] or None
+    member.declared_at = now
+    audit.record(user, "challenge", challenge.id, "conflicts_declared",
+                 data={"expert": user.id, "collaborations": member.collaborations})
+    return member
+
+
+def expert_may_read(user, application: Application) -> bool:
+    """An assigned, declared expert reads the complete applications they are not conflicted on."""
+    member = _declared_member(user, application.challenge)
+    return (member is not None and application.status is ApplicationStatus.COMPLETE
+            and conflict(user, member, application) is None)
+
+
+def own_score(user, application: Application) -> Score | None:
+    user = _user(user)
+    if user is None:
+        return None
+    return db.session.scalar(sa.select(Score).where(Score.application_id == application.id,
+                                                    Score.expert_id == user.id))
+
+
+def submit_score(user, application: Application, points: list[int], comment: str, *,
+                 now: dt.datetime | None = None) -> Score:
+    """An expert scores an application: an integer within range for every criterion and a comment.
+    A score is final once submitted (later revision belongs to a defence session with a reason)."""
+    challenge = application.challenge
+    member = panel_member(user, challenge)
+    if member is None:
+        raise NotAllowed(_("Only the challenge’s panel scores its applications."))
+    now = now or utcnow()
+    if not review_open(challenge, now):
+        raise ChallengeError(_("Scoring opens when applications close and ends when the issuer selects."))
+    if member.declared_at is None:
+        raise ChallengeError(_("Declare your conflicts of interest first."))
+    reason = conflict(user, member, application)
+    if reason is not None:
+        raise ChallengeError(_("You may not score this application: %(reason)s.", reason=reason))
+    if application.status is not ApplicationStatus.COMPLETE:
+        raise ChallengeError(_("Only applications that passed the formal check are scored."))
+    if own_score(user, application) is not None:
+        raise ChallengeError(_("You have scored this application already."))
+    rubric = challenge.rubric
+    if len(points) != len(rubric):
+        raise ChallengeError(_("Score every criterion."))
+    for criterion, value in zip(rubric, points, strict=True):
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= criterion["max_score"]:
+            raise ChallengeError(_("“%(name)s” is scored with a whole number from 0 to %(max)d.",
+                                   name=criterion["name"], max=criterion["max_score"]))
+    comment = (comment or "").strip()
+    if not 1 <= len(comment) <= 4000:
+        raise ChallengeError(_("Add a comment (at most 4,000 characters)."))
+    score = Score(application_id=application.id, expert_id=user.id, points=list(points), comment=comment,
+                  submitted_at=now)
+    db.session.add(score)
+    db.session.flush()  # write now: a second score from the same expert fails here, not at the commit
+    audit.record(user, "challenge_application", application.id, "scored")
+    return score
+
+
+def visible_scores(user, application: Application) -> list[Score]:
+    """Other experts' scores: operators see them; an expert only after submitting their own."""
+    user = _user(user)
+    if user is None:
+        return []
+    if not (user.is_operator or own_score(user, application) is not None):
+        raise NotAllowed(_("Submit your own score before reading the other experts’."))
+    return list(db.session.scalars(sa.select(Score).where(Score.application_id == application.id)
+                                   .order_by(Score.submitted_at, Score.id)))
+
+
+def ranking(challenge: Challenge) -> list[tuple[Application, scoring.Ranked]]:
+    """The complete applications ranked by their aggregated score (unscored ones last, unranked)."""
+    applications = {a.id: a for a in candidates(challenge)}
+    rows = db.session.execute(sa.select(Score.application_id, Score.expert_id, Score.points)
+                              .where(Score.application_id.in_(list(applications)))).all()
+    ranked = scoring.rank(challenge.rubric, [tuple(r) for r in rows])
+    return [(applications[r.application_id], r) for r in ranked]
+
+
+def may_see_ranking(user, challenge: Challenge) -> bool:
+    user = _user(user)
+    return user is not None and (user.is_operator or is_authorised(user, challenge))
+
+
+def expert_panels(user) -> list[PanelMember]:
+    user = _user(user)
+    if user is None:
+        return []
+    return list(db.session.scalars(sa.select(PanelMember).where(PanelMember.user_id == user.id)
+                                   .order_by(PanelMember.id.desc())))

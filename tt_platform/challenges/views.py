@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from tt_platform import taxonomy
 from tt_platform.accounts.models import ORG_KIND_LABELS
-from tt_platform.challenges import services
+from tt_platform.challenges import scoring, services
 from tt_platform.challenges.forms import ApplicationForm, ChallengeForm
 from tt_platform.challenges.models import (
     PHASE_LABELS,
@@ -143,6 +143,7 @@ def detail(challenge_id: int):
             eligibility = str(exc)
     return render_template("challenges/detail.html", challenge=challenge, now=utcnow(),
                            mine=services.own_application(current_user, challenge), eligibility=eligibility,
+                           panel_member=services.panel_member(current_user, challenge) is not None,
                            authorised=services.is_authorised(current_user, challenge),
                            kind_labels={k.value: label for k, label in ORG_KIND_LABELS.items()},
                            operator=current_user.is_authenticated and current_user.is_operator)
@@ -284,3 +285,121 @@ def applications(challenge_id: int):
         abort(403)
     return render_template("challenges/applications.html", challenge=challenge,
                            applications=services.applications_for(current_user, challenge))
+
+
+# --- expert review (专家评审) ---------------------------------------------------------------------
+
+@bp.route("/experts", methods=["GET", "POST"])
+@permission(OPERATOR)
+def experts():
+    if request.method == "POST":
+        def run():
+            profile = services.save_expert_profile(
+                current_user, request.form.get("email", ""), request.form.get("title", ""),
+                request.form.get("affiliation", ""), request.form.getlist("fields"))
+            return _("%(name)s is on the expert roster.", name=profile.user.name)
+        return commit_action(run, errors=services.ChallengeError, next_url=url_for("challenges.experts"))
+    return render_template("challenges/experts.html", profiles=services.roster())
+
+
+@bp.route("/<int:challenge_id>/panel", methods=["GET", "POST"])
+@permission(OPERATOR)
+def panel(challenge_id: int):
+    challenge = _visible_or_404(challenge_id)
+    if request.method == "POST":
+        def run():
+            if request.form.get("op") == "remove":
+                services.remove_from_panel(current_user, challenge, _form_int("member_id"))
+                return _("Removed from the panel.")
+            services.add_to_panel(current_user, challenge, _form_int("user_id"))
+            return _("Added to the panel.")
+        return commit_action(run, errors=services.ChallengeError,
+                             next_url=url_for("challenges.panel", challenge_id=challenge.id))
+    members = services.panel(challenge)
+    on_panel = {m.user_id for m in members}
+    return render_template("challenges/panel.html", challenge=challenge, members=members,
+                           roster=[p for p in services.roster() if p.user_id not in on_panel])
+
+
+def _form_int(name: str) -> int:
+    raw = (request.form.get(name) or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else 0
+
+
+@bp.route("/reviews")
+@permission(LOGIN)
+def reviews():
+    return render_template("challenges/reviews.html", panels=services.expert_panels(current_user), now=utcnow())
+
+
+@bp.route("/<int:challenge_id>/expert")
+@permission(LOGIN)
+def expert(challenge_id: int):
+    challenge = _visible_or_404(challenge_id)
+    member = services.panel_member(current_user, challenge)
+    if member is None:
+        abort(403)
+    rows = []
+    if member.declared_at is not None:
+        rows = [(a, services.conflict(current_user, member, a), services.own_score(current_user, a))
+                for a in services.candidates(challenge)]
+    return render_template("challenges/expert.html", challenge=challenge, member=member, rows=rows,
+                           applicants=services.declaration_list(current_user, challenge),
+                           review_open=services.review_open(challenge, utcnow()))
+
+
+@bp.route("/<int:challenge_id>/declare", methods=["POST"])
+@permission(LOGIN)
+def declare(challenge_id: int):
+    challenge = _visible_or_404(challenge_id)
+    org_ids = [int(v) for v in request.form.getlist("collaborations") if v.isdigit() and len(v) <= 9]
+
+    def run():
+        services.declare(current_user, challenge, org_ids, request.form.get("note"))
+        return _("Declaration recorded. The applications you may review are open to you now.")
+    return commit_action(run, errors=services.ChallengeError,
+                         next_url=url_for("challenges.expert", challenge_id=challenge.id))
+
+
+@bp.route("/applications/<int:application_id>/score", methods=["GET", "POST"])
+@permission(LOGIN)
+def score(application_id: int):
+    found = _application_or_404(application_id)
+    challenge = found.challenge
+    if services.panel_member(current_user, challenge) is None:
+        abort(403)
+    status = 200
+    if request.method == "POST":
+        raw = [(request.form.get(f"points-{i}") or "").strip() for i in range(len(challenge.rubric))]
+        try:
+            points = [int(v) if v.lstrip("-").isdigit() and len(v) <= 4 else None for v in raw]
+            if None in points:
+                raise services.ChallengeError(_("Score every criterion with a whole number."))
+            services.submit_score(current_user, found, points, request.form.get("comment", ""))
+        except services.ChallengeError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            status = 422
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+        else:
+            db.session.commit()
+            flash(_("Score submitted."), "success")
+            return redirect(url_for("challenges.score", application_id=found.id))
+    mine = services.own_score(current_user, found)
+    others = services.visible_scores(current_user, found) if mine is not None else []
+    return render_template("challenges/score.html", application=found, challenge=challenge, mine=mine,
+                           others=others, form=request.form if status == 422 else {},
+                           expert_scores={s.id: scoring.expert_score(challenge.rubric, s.points) for s in others},
+                           ), status
+
+
+@bp.route("/<int:challenge_id>/ranking")
+@permission(LOGIN)
+def ranking(challenge_id: int):
+    challenge = _visible_or_404(challenge_id)
+    if not services.may_see_ranking(current_user, challenge):
+        abort(403)
+    return render_template("challenges/ranking.html", challenge=challenge, ranking=services.ranking(challenge),
+                           trim_from=scoring.TRIM_FROM, panel_size=len(services.panel(challenge)))

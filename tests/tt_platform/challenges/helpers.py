@@ -4,9 +4,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from tests.factories import make_operator
+from tests.factories import make_operator, make_org, make_user
+from tt_platform.accounts.models import OrgKind
 from tt_platform.challenges import services
-from tt_platform.challenges.models import ChallengeState
+from tt_platform.challenges.models import ChallengeState, ExpertProfile
+from tt_platform.database import db
 
 NOW = dt.datetime(2026, 12, 7, 4, 0, tzinfo=dt.UTC)  # 12:00 Beijing time
 OPENS = dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC)  # 09:00 Beijing time
@@ -62,3 +64,11 @@ def live_window() -> dict:
     """An application window open right now (for tests that go through the pages, which use the clock)."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     return {"opens_at": now - dt.timedelta(days=2), "closes_at": now + dt.timedelta(days=30)}
+
+
+def make_expert(org=None, **kw):
+    """A user with an expert profile (a university professor unless `org` says otherwise)."""
+    user = make_user(org or make_org(OrgKind.UNIVERSITY), **kw)
+    db.session.add(ExpertProfile(user_id=user.id, fields=["T06"], title="教授", affiliation=user.organisation.name))
+    db.session.flush()
+    return user
