@@ -32,7 +32,8 @@ class PercentField(DecimalField):
 
     def __init__(self, label=None, validators=None, low=Decimal(0), high=Decimal(100), **kwargs):
         self.low, self.high = low, high
-        super().__init__(label, validators=validators or [Optional()], **kwargs)
+        # places=None: shown as typed (12.3456 stays 12.3456 when the form is saved again)
+        super().__init__(label, validators=validators or [Optional()], places=None, **kwargs)
 
     def process_formdata(self, valuelist):
         self.data = None

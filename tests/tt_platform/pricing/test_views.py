@@ -248,3 +248,14 @@ def test_the_chosen_value_prefills_the_asking_price_for_the_owner_only(market, l
     login(broker).post(f"/pricing/results/{market['result'].id}/worksheets/new", data=WORKSHEET)
     sheet = db.session.scalars(db.select(Worksheet).order_by(Worksheet.id.desc())).first()
     assert 'id="use-as-price"' not in login(broker).get(f"/pricing/worksheets/{sheet.id}").get_data(as_text=True)
+
+
+def test_a_saved_worksheet_shows_its_inputs_as_typed(market, login):
+    owner = login(market["owner"])
+    response = owner.post(f"/pricing/results/{market['result'].id}/worksheets/new",
+                          data={**WORKSHEET, "share_pct": "12.3456", "revenues": "100\n200.5"})
+    sheet = db.session.scalars(db.select(Worksheet).order_by(Worksheet.id.desc())).first()
+    assert sheet.inputs["income"] == {"revenues_wan": ["100", "200.5"], "share_pct": "12.3456", "rate_pct": "10"}
+    page = owner.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'value="12.3456"' in page and "100, 200.5" in page
+    assert owner.post(response.headers["Location"], data={**WORKSHEET, "share_pct": "12.3456"}).status_code == 302

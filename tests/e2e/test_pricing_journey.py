@@ -1,0 +1,85 @@
+"""A result's owner opens the result → sees the reference band and its comparables → opens a valuation
+worksheet → fills the income approach → exports the PDF → uses the value as the asking price."""
+import datetime as dt
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import make_achievement, make_org, make_user
+from tests.tt_platform.pricing.helpers import registered
+from tt_platform.accounts.models import OrgKind
+from tt_platform.database import db
+
+pytestmark = pytest.mark.e2e
+
+OWNER_EMAIL = "owner@pricing.e2e.example.cn"
+
+
+@pytest.fixture
+def market(live_app):
+    live_app.config["PRICING_BAND"] = "on"  # this module's own app: the band is shown whatever the backtest says
+    with live_app.app_context():
+        seller, buyer = make_org(OrgKind.UNIVERSITY, name="示范材料大学"), make_org(name="示范涂层公司")
+        author = make_user(seller)
+        for n in range(1, 7):
+            registered(seller, buyer, n * 10_000_000, field="T05", on=dt.date(2026, 3, n), created_by=author)
+        result = make_achievement(make_org(OrgKind.UNIVERSITY), title="海洋工程钢结构石墨烯重防腐涂层",
+                                  field_code="T05")
+        make_user(result.organisation, email=OWNER_EMAIL)
+        db.session.commit()
+        return result.id
+
+
+def log_in(page, base, email):
+    from tests.factories import PASSWORD
+
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base}/dashboard")
+
+
+def test_owner_prices_a_result_and_uses_the_value(browser, live_server, market, artifacts):
+    base, result_id = live_server, market
+    csp_errors = []
+    page = browser.new_context(locale="zh-CN", accept_downloads=True).new_page()
+    page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+    log_in(page, base, OWNER_EMAIL)
+
+    # 1. the result page shows the band (six transfers of 10…60 万元: median 35 万元)
+    page.goto(f"{base}/results/{result_id}")
+    expect(page.locator("#price-reference")).to_contain_text("35.00 万元")
+    page.click("#price-reference a")
+    page.wait_for_url(f"{base}/pricing/results/{result_id}")
+    expect(page.locator("#comparables tbody tr")).to_have_count(6)
+    expect(page.locator("#band-step")).to_be_visible()
+    page.screenshot(path=str(artifacts / "pricing-band.png"), full_page=True)
+
+    # 2. a worksheet with the income approach: 3 years of 100 万元, share 5 %, discount rate 10 %
+    page.click("#new-worksheet")
+    expect(page.locator("#market_base_wan")).to_have_value("35.00")
+    page.fill("#revenues", "100, 100, 100")
+    page.fill("#share_pct", "5")
+    page.fill("#rate_pct", "10")
+    page.select_option("#chosen_method", "income")
+    page.fill("#reason", "收益可预期")
+    page.click("#worksheet-form button[type=submit]")
+    page.wait_for_url(f"{base}/pricing/worksheets/*")
+    expect(page.locator("#chosen-value")).to_have_text("12.43 万元")
+    expect(page.locator("#disclaimer")).to_be_visible()
+    page.screenshot(path=str(artifacts / "pricing-worksheet.png"), full_page=True)
+
+    # 3. the PDF
+    with page.expect_download() as download:
+        page.click("#export-pdf")
+    with open(download.value.path(), "rb") as fh:
+        assert fh.read(4) == b"%PDF"
+
+    # 4. the chosen value as the asking price, saved by the owner on the edit page
+    page.click("#use-as-price")
+    expect(page.locator("#asking_price")).to_have_value("12.43")
+    page.click("button[name=action][value=save]")
+    page.wait_for_url(f"{base}/results/{result_id}")
+    expect(page.locator("body")).to_contain_text("12.43 万元")
+    assert csp_errors == []
