@@ -30,6 +30,10 @@ from tt_platform.security import NotAllowed, NotFound
 DECISION_FILE = Path(__file__).parent / "data" / "backtest.json"
 
 
+#: 1 万亿元: beyond any real price, far inside BIGINT fen
+MAX_VALUE_WAN = Decimal(100_000_000)
+
+
 class PricingError(Exception):
     """A user-facing reason a worksheet or a calculation cannot be done as asked."""
 
@@ -190,6 +194,8 @@ def check(data: WorksheetData) -> Values:
             if not Decimal(0) <= pct <= Decimal(100):
                 raise PricingError(_("Obsolescence lies between 0 and 100 %."))
     values = compute(data)
+    if any(v is not None and not Decimal(0) <= v < MAX_VALUE_WAN for v in values.as_dict().values()):
+        raise PricingError(_("The result lies beyond any real price: check the inputs."))
     if data.chosen_method is not None:
         if data.chosen_method not in METHODS:
             raise PricingError(_("Choose the approach the value comes from."))
