@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from tt_platform.pricing import services
+from tt_platform.pricing import labels, services, tax
 
 
 def price_reference(listing):
@@ -21,5 +21,16 @@ def tax_reliefs_shown(contract) -> bool:
     return services.can_see_tax(current_user, contract)
 
 
+def tax_summary(contract):
+    """The reliefs panel of a registered contract's page, for its seller (costs not yet entered), or None."""
+    if not services.can_see_tax(current_user, contract):
+        return None
+    view = services.tax_view(current_user, contract)
+    line = next(line for line in view.lines if line.contract.id == contract.id)
+    return {"view": view, "counted": line.counted, "reason": labels.cit_reasons()[line.reason],
+            "cit_source": tax.CIT_SOURCE, "vat_source": tax.VAT_SOURCE}
+
+
 def init_app(app) -> None:
-    app.jinja_env.globals.update(price_reference=price_reference, tax_reliefs_shown=tax_reliefs_shown)
+    app.jinja_env.globals.update(price_reference=price_reference, tax_reliefs_shown=tax_reliefs_shown,
+                                tax_summary=tax_summary)

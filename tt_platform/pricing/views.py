@@ -12,7 +12,7 @@ from tt_platform.contracts import services as contracts
 from tt_platform.database import db
 from tt_platform.demands.models import Demand
 from tt_platform.listings import services as listings
-from tt_platform.pricing import export, services, tax
+from tt_platform.pricing import export, labels, services, tax
 from tt_platform.pricing.forms import WorksheetForm, parse_yuan
 from tt_platform.security import LOGIN, NotAllowed, permission
 
@@ -126,27 +126,5 @@ def contract_tax(contract_id: int):
         raise NotAllowed()
     costs, errors = _entered_costs(services.seller_year_contracts(contract))
     view = services.tax_view(current_user, contract, costs)
-    return render_template("pricing/tax.html", contract=contract, view=view, errors=errors, costs=costs,
-                           tax=tax, reasons=cit_reasons(), vat_reasons=vat_reasons()), 422 if errors else 200
-
-
-def cit_reasons() -> dict[str, str]:
-    return {
-        tax.IN_TRANSFER: _("Transfer: counts."),
-        tax.IN_LICENCE: _("Licence of five years or more signed since 2015-10-01: counts as a transfer."),
-        tax.OUT_NOT_TRANSFER: _("Development, consulting or service: not technology-transfer income."),
-        tax.OUT_SHORT_LICENCE: _("Licence shorter than five years: does not count."),
-        tax.OUT_EARLY_LICENCE: _("Licence signed before 2015-10-01: counts only if exclusive, which the "
-                                 "platform does not record; left out."),
-        tax.OUT_NO_TERM: _("Licence without a recorded term: record its validity to count it."),
-    }
-
-
-def vat_reasons() -> dict[str, str]:
-    return {
-        tax.VAT_IN_TECH: _("Technical part of a registered transfer, licence or development: exempt."),
-        tax.VAT_OUT_NON_TECH: _("Equipment, materials and other non-technical items are not exempt."),
-        tax.VAT_OUT_STANDALONE: _("Consulting or service on its own: exempt only when related to a transfer or "
-                                  "development and invoiced together with it."),
-        tax.VAT_OUT_NOT_REGISTERED: _("Exemption needs the contract registered."),
-    }
+    return render_template("pricing/tax.html", contract=contract, view=view, errors=errors, costs=costs, tax=tax,
+                           reasons=labels.cit_reasons(), vat_reasons=labels.vat_reasons()), 422 if errors else 200

@@ -188,7 +188,9 @@ def seller_year(db):
 def test_the_seller_sees_the_years_relief_and_vat_lines(seller_year, login):
     client = login(seller_year["seller_user"])
     detail = client.get(f"/contracts/{seller_year['transfer'].id}").get_data(as_text=True)
-    assert 'id="tax-reliefs"' in detail
+    assert 'id="tax-reliefs"' in detail and 'id="tax-panel"' in detail
+    assert "3,000,000.00 元" in detail and "财税〔2016〕36号" in detail  # VAT-exempt technical item, source
+    assert "5,000,000.00 元" in detail and "500,000.00 元" in detail  # the year: 500万 exempt, 50万 halved
     response = client.get(f"/pricing/contracts/{seller_year['transfer'].id}/tax")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -215,8 +217,9 @@ def test_entered_costs_bring_the_year_to_the_boundary(seller_year, login):
 def test_only_the_seller_sees_tax_reliefs(seller_year, login):
     url = f"/pricing/contracts/{seller_year['transfer'].id}/tax"
     assert login(make_user(seller_year["buyer"])).get(url).status_code == 403
-    assert 'id="tax-reliefs"' not in login(make_user(seller_year["buyer"])).get(
+    buyer_page = login(make_user(seller_year["buyer"])).get(
         f"/contracts/{seller_year['transfer'].id}").get_data(as_text=True)
+    assert 'id="tax-reliefs"' not in buyer_page and 'id="tax-panel"' not in buyer_page
     assert login(make_user(make_org())).get(url).status_code == 404
     draft = registered(seller_year["seller"], seller_year["buyer"], 1_000_000, status=ContractStatus.SUBMITTED,
                        created_by=seller_year["seller_user"])
