@@ -24,6 +24,9 @@ class ChallengeState(enum.StrEnum):
     RETURNED = "returned"  #: sent back to the issuer with a reason
     REJECTED = "rejected"
     PUBLISHED = "published"  #: on the 榜单; open, collecting or under review depending on the dates
+    SELECTED = "selected"  #: 已揭榜: the issuer selected; the result is on notice (公示) for a while
+    IMPLEMENTING = "implementing"  #: 实施中: task books signed, milestones running
+    ACCEPTED = "accepted"  #: 已验收: final acceptance done, the contract drafted
     FAILED = "failed"  #: 流榜: nobody qualified
 
     @property
@@ -37,11 +40,15 @@ STATE_LABELS = {
     ChallengeState.RETURNED: _l("Returned for changes"),
     ChallengeState.REJECTED: _l("Rejected"),
     ChallengeState.PUBLISHED: _l("Published"),
+    ChallengeState.SELECTED: _l("Winner selected (已揭榜)"),
+    ChallengeState.IMPLEMENTING: _l("In progress (实施中)"),
+    ChallengeState.ACCEPTED: _l("Accepted (已验收)"),
     ChallengeState.FAILED: _l("No winner (流榜)"),
 }
 
 #: States in which anyone sees the challenge on the 榜单.
-PUBLIC_STATES = (ChallengeState.PUBLISHED, ChallengeState.FAILED)
+PUBLIC_STATES = (ChallengeState.PUBLISHED, ChallengeState.SELECTED, ChallengeState.IMPLEMENTING,
+                 ChallengeState.ACCEPTED, ChallengeState.FAILED)
 
 
 class Phase(enum.StrEnum):
@@ -50,6 +57,9 @@ class Phase(enum.StrEnum):
     UPCOMING = "upcoming"  #: published, the window has not opened
     OPEN = "open"  #: 征集中
     REVIEWING = "reviewing"  #: 评审中: the window has closed
+    AWARDED = "awarded"  #: 已揭榜 (公示 first)
+    IMPLEMENTING = "implementing"  #: 实施中
+    ACCEPTED = "accepted"  #: 已验收
     FAILED = "failed"  #: 流榜
 
     @property
@@ -61,6 +71,9 @@ PHASE_LABELS = {
     Phase.UPCOMING: _l("Opening soon"),
     Phase.OPEN: _l("Open for applications (征集中)"),
     Phase.REVIEWING: _l("Under review (评审中)"),
+    Phase.AWARDED: _l("Winner selected (已揭榜)"),
+    Phase.IMPLEMENTING: _l("In progress (实施中)"),
+    Phase.ACCEPTED: _l("Accepted (已验收)"),
     Phase.FAILED: _l("No winner (流榜)"),
 }
 
@@ -120,6 +133,17 @@ class Challenge(db.Model):
     #: The last reason an operator gave when returning or rejecting; shown to the issuer.
     review_note: Mapped[str | None] = mapped_column(sa.Text)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: 择优/赛马 decision; operators see the justification when the top-ranked was not chosen.
+    selected_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    selection_justification: Mapped[str | None] = mapped_column(sa.Text)
+    #: 公示 ends here (7 days after selection by default); objections are lodged until then.
+    notice_ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: Why it ended as 流榜, and the re-published copy if any.
+    failure_reason: Mapped[str | None] = mapped_column(sa.Text)
+    started_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: The technology contract (技术开发 · 委托开发) drafted at final acceptance.
+    contract_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contract.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     is_demo: Mapped[bool] = mapped_column(default=False)
@@ -130,8 +154,10 @@ class Challenge(db.Model):
 
     def phase(self, now: dt.datetime) -> Phase | None:
         """The public status at `now`, or None while the challenge is not public."""
-        if self.state is ChallengeState.FAILED:
-            return Phase.FAILED
+        later = {ChallengeState.FAILED: Phase.FAILED, ChallengeState.SELECTED: Phase.AWARDED,
+                 ChallengeState.IMPLEMENTING: Phase.IMPLEMENTING, ChallengeState.ACCEPTED: Phase.ACCEPTED}
+        if self.state in later:
+            return later[self.state]
         if self.state is not ChallengeState.PUBLISHED:
             return None
         if now < self.opens_at:
@@ -191,11 +217,17 @@ class Application(db.Model):
     return_reason: Mapped[str | None] = mapped_column(sa.Text)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: Chosen by the issuer (择优: the winner; 赛马: one of the teams of the first stage).
+    selected: Mapped[bool] = mapped_column(default=False)
+    #: 赛马: False once the stage gate picked another team; the task book stops after the first stage.
+    continues: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     challenge: Mapped[Challenge] = relationship()
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+    milestones: Mapped[list[Milestone]] = relationship(back_populates="application", order_by="Milestone.position",
+                                                      cascade="all, delete-orphan")
 
 
 class ExpertProfile(db.Model):
@@ -254,3 +286,106 @@ class Score(db.Model):
 
     application: Mapped[Application] = relationship()
     expert: Mapped[User] = relationship(lazy="joined")
+
+
+class ObjectionStatus(enum.StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"  #: the selection is set aside; the issuer selects again
+    DISMISSED = "dismissed"
+
+    @property
+    def label(self) -> str:
+        return str(OBJECTION_LABELS[self])
+
+
+OBJECTION_LABELS = {
+    ObjectionStatus.OPEN: _l("Awaiting an operator"),
+    ObjectionStatus.UPHELD: _l("Upheld: the selection was set aside"),
+    ObjectionStatus.DISMISSED: _l("Dismissed"),
+}
+
+
+class Objection(db.Model):
+    """An objection lodged during the notice period (公示期异议), resolved by an operator."""
+
+    __tablename__ = "challenge_objection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[ObjectionStatus] = mapped_column(enum_column(ObjectionStatus), default=ObjectionStatus.OPEN)
+    resolution: Mapped[str | None] = mapped_column(sa.Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+
+class MilestoneStatus(enum.StrEnum):
+    PENDING = "pending"  #: work in progress, no report yet
+    SUBMITTED = "submitted"  #: the team reported; the issuer decides
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"  #: with reasons; the team may report again
+
+    @property
+    def label(self) -> str:
+        return str(MILESTONE_LABELS[self])
+
+
+MILESTONE_LABELS = {
+    MilestoneStatus.PENDING: _l("In progress"),
+    MilestoneStatus.SUBMITTED: _l("Reported, awaiting the issuer"),
+    MilestoneStatus.ACCEPTED: _l("Accepted"),
+    MilestoneStatus.REJECTED: _l("Rejected, to be reported again"),
+}
+
+
+class Milestone(db.Model):
+    """A milestone of a selected team's task book (任务书), with the share of the bounty it releases."""
+
+    __tablename__ = "challenge_milestone"
+    __table_args__ = (sa.UniqueConstraint("application_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge_application.id", ondelete="CASCADE"),
+                                                index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    deliverable: Mapped[str] = mapped_column(sa.Text)
+    #: The challenge's technical indicators this milestone is checked against, as text.
+    indicators: Mapped[str] = mapped_column(sa.Text, default="")
+    share: Mapped[int]  #: per cent of the bounty
+    amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    due_on: Mapped[dt.date]
+    status: Mapped[MilestoneStatus] = mapped_column(enum_column(MilestoneStatus), default=MilestoneStatus.PENDING)
+    report: Mapped[str | None] = mapped_column(sa.Text)
+    evidence: Mapped[str | None] = mapped_column(sa.Text)
+    reported_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    application: Mapped[Application] = relationship(back_populates="milestones")
+    payments: Mapped[list[Payment]] = relationship(back_populates="milestone", order_by="Payment.id",
+                                                  cascade="all, delete-orphan")
+
+    @property
+    def paid_fen(self) -> int:
+        return sum(p.amount_fen for p in self.payments)
+
+
+class Payment(db.Model):
+    """A payment the issuer made for an accepted milestone (recorded here; the platform moves no money)."""
+
+    __tablename__ = "challenge_payment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    milestone_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge_milestone.id", ondelete="CASCADE"), index=True)
+    amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    paid_on: Mapped[dt.date]
+    reference: Mapped[str] = mapped_column(sa.String(100))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    milestone: Mapped[Milestone] = relationship(back_populates="payments")

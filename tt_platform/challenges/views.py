@@ -1,13 +1,16 @@
 """揭榜挂帅 pages: the public 榜单, a challenge's page, publishing (发榜) and the operators' review."""
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from tt_platform import taxonomy
 from tt_platform.accounts.models import ORG_KIND_LABELS
-from tt_platform.challenges import scoring, services
+from tt_platform.challenges import delivery, scoring, services
 from tt_platform.challenges.forms import ApplicationForm, ChallengeForm
 from tt_platform.challenges.models import (
     PHASE_LABELS,
@@ -15,9 +18,12 @@ from tt_platform.challenges.models import (
     ApplicationStatus,
     Challenge,
     ChallengeState,
+    Milestone,
+    Objection,
     Phase,
 )
-from tt_platform.database import db, utcnow
+from tt_platform.database import china_today, db, utcnow
+from tt_platform.i18n import beijing
 from tt_platform.money import FEN_PER_WAN
 from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, NotFound, permission
 from tt_platform.web import commit_action
@@ -144,6 +150,14 @@ def detail(challenge_id: int):
     return render_template("challenges/detail.html", challenge=challenge, now=utcnow(),
                            mine=services.own_application(current_user, challenge), eligibility=eligibility,
                            panel_member=services.panel_member(current_user, challenge) is not None,
+                           winners=delivery.selected(challenge),
+                           objections=[o for o in delivery.objections(challenge) if current_user.is_authenticated and (
+                               current_user.is_operator or services.is_authorised(current_user, challenge)
+                               or o.user_id == current_user.id)],
+                           notice=delivery.on_notice(challenge, utcnow()),
+                           task_book=challenge.state in (ChallengeState.SELECTED, ChallengeState.IMPLEMENTING,
+                                                         ChallengeState.ACCEPTED)
+                           and delivery.can_view_task_book(current_user, challenge),
                            authorised=services.is_authorised(current_user, challenge),
                            kind_labels={k.value: label for k, label in ORG_KIND_LABELS.items()},
                            operator=current_user.is_authenticated and current_user.is_operator)
@@ -403,3 +417,170 @@ def ranking(challenge_id: int):
         abort(403)
     return render_template("challenges/ranking.html", challenge=challenge, ranking=services.ranking(challenge),
                            trim_from=scoring.TRIM_FROM, panel_size=len(services.panel(challenge)))
+
+
+# --- selection, notice, task books, acceptance --------------------------------------------------
+
+def _issuer_or_403(challenge_id: int) -> Challenge:
+    challenge = _visible_or_404(challenge_id)
+    if not services.is_authorised(current_user, challenge):
+        abort(403)
+    return challenge
+
+
+def _detail_url(challenge: Challenge) -> str:
+    return url_for("challenges.detail", challenge_id=challenge.id)
+
+
+@bp.route("/<int:challenge_id>/select", methods=["GET", "POST"])
+@permission(LOGIN)
+def select(challenge_id: int):
+    challenge = _issuer_or_403(challenge_id)
+    if request.method == "POST":
+        chosen = [int(v) for v in request.form.getlist("application_ids") if v.isdigit() and len(v) <= 9]
+
+        def run():
+            delivery.select(current_user, challenge, chosen, request.form.get("justification"))
+            return _("Selection recorded. The result is on notice until %(when)s.",
+                     when=beijing(challenge.notice_ends_at))
+        return commit_action(run, errors=services.ChallengeError, next_url=_detail_url(challenge))
+    return render_template("challenges/select.html", challenge=challenge, ranking=services.ranking(challenge),
+                           now=utcnow())
+
+
+@bp.route("/<int:challenge_id>/fail", methods=["POST"])
+@permission(LOGIN)
+def fail(challenge_id: int):
+    challenge = _issuer_or_403(challenge_id)
+    return commit_action(lambda: delivery.fail(current_user, challenge, request.form.get("reason", ""))
+                         or _("The challenge ended without a winner (流榜)."),
+                         errors=services.ChallengeError, next_url=_detail_url(challenge))
+
+
+@bp.route("/<int:challenge_id>/republish", methods=["POST"])
+@permission(LOGIN)
+def republish(challenge_id: int):
+    challenge = _issuer_or_403(challenge_id)
+    try:
+        copy = delivery.republish(current_user, challenge)
+    except services.ChallengeError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(_detail_url(challenge))
+    db.session.commit()
+    flash(_("A new draft with the same content: set the new application window and submit it."), "success")
+    return redirect(url_for("challenges.edit", challenge_id=copy.id))
+
+
+@bp.route("/<int:challenge_id>/objections", methods=["POST"])
+@permission(LOGIN)
+def object_to(challenge_id: int):
+    challenge = _visible_or_404(challenge_id)
+    return commit_action(lambda: delivery.lodge_objection(current_user, challenge, request.form.get("text", ""))
+                         and _("Objection lodged; an operator will resolve it."),
+                         errors=services.ChallengeError, next_url=_detail_url(challenge))
+
+
+@bp.route("/objections/<int:objection_id>", methods=["POST"])
+@permission(OPERATOR)
+def resolve_objection(objection_id: int):
+    objection = db.get_or_404(Objection, objection_id)
+    challenge = db.session.get(Challenge, objection.challenge_id)
+    return commit_action(lambda: delivery.resolve_objection(
+        current_user, objection, request.form.get("decision") == "uphold", request.form.get("resolution", ""))
+        or _("Objection resolved."), errors=services.ChallengeError, next_url=_detail_url(challenge))
+
+
+@bp.route("/<int:challenge_id>/start", methods=["POST"])
+@permission(LOGIN)
+def start(challenge_id: int):
+    challenge = _issuer_or_403(challenge_id)
+    return commit_action(lambda: delivery.start(current_user, challenge) or _("The task books have started."),
+                         errors=services.ChallengeError,
+                         next_url=url_for("challenges.task_book", challenge_id=challenge.id))
+
+
+@bp.route("/<int:challenge_id>/task-book")
+@permission(LOGIN)
+def task_book(challenge_id: int):
+    challenge = _visible_or_404(challenge_id)
+    if not delivery.can_view_task_book(current_user, challenge):
+        abort(403)
+    return render_template("challenges/task_book.html", challenge=challenge, teams=delivery.selected(challenge),
+                           authorised=services.is_authorised(current_user, challenge), today=china_today(),
+                           is_applicant=lambda a: services.is_applicant(current_user, a))
+
+
+def _milestone_or_404(milestone_id: int) -> Milestone:
+    milestone = db.session.get(Milestone, milestone_id)
+    if milestone is None or not delivery.can_view_task_book(current_user, milestone.application.challenge):
+        abort(404)
+    return milestone
+
+
+def _task_book_url(milestone: Milestone) -> str:
+    return url_for("challenges.task_book", challenge_id=milestone.application.challenge_id)
+
+
+@bp.route("/milestones/<int:milestone_id>/report", methods=["POST"])
+@permission(LOGIN)
+def report_milestone(milestone_id: int):
+    milestone = _milestone_or_404(milestone_id)
+    return commit_action(lambda: delivery.report(current_user, milestone, request.form.get("report", ""),
+                                                 request.form.get("evidence", "")) or _("Progress reported."),
+                         errors=services.ChallengeError, next_url=_task_book_url(milestone))
+
+
+@bp.route("/milestones/<int:milestone_id>/decide", methods=["POST"])
+@permission(LOGIN)
+def decide_milestone(milestone_id: int):
+    milestone = _milestone_or_404(milestone_id)
+    accept = request.form.get("decision") == "accept"
+    return commit_action(lambda: delivery.decide(current_user, milestone, accept, request.form.get("note"))
+                         or (_("Milestone accepted.") if accept else _("Milestone rejected.")),
+                         errors=services.ChallengeError, next_url=_task_book_url(milestone))
+
+
+@bp.route("/milestones/<int:milestone_id>/payments", methods=["POST"])
+@permission(LOGIN)
+def record_payment(milestone_id: int):
+    milestone = _milestone_or_404(milestone_id)
+
+    def run():
+        try:
+            amount = services.wan_to_fen(Decimal((request.form.get("amount_wan") or "").strip()))
+            paid_on = dt.date.fromisoformat((request.form.get("paid_on") or "").strip())
+        except (ValueError, InvalidOperation):
+            raise services.ChallengeError(_("Give the amount in 万元 and the payment date.")) from None
+        delivery.record_payment(current_user, milestone, amount, paid_on, request.form.get("reference", ""))
+        return _("Payment recorded.")
+    return commit_action(run, errors=services.ChallengeError, next_url=_task_book_url(milestone))
+
+
+@bp.route("/<int:challenge_id>/stage-gate", methods=["POST"])
+@permission(LOGIN)
+def stage_gate(challenge_id: int):
+    challenge = _issuer_or_403(challenge_id)
+    return commit_action(lambda: delivery.stage_gate(current_user, challenge, _form_int("application_id"))
+                         and _("Stage gate passed: one team continues."),
+                         errors=services.ChallengeError,
+                         next_url=url_for("challenges.task_book", challenge_id=challenge.id))
+
+
+@bp.route("/<int:challenge_id>/accept", methods=["POST"])
+@permission(LOGIN)
+def accept(challenge_id: int):
+    challenge = _issuer_or_403(challenge_id)
+    try:
+        contract = delivery.accept(current_user, challenge)
+    except services.ChallengeError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("challenges.task_book", challenge_id=challenge.id))
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    db.session.commit()
+    flash(_("Final acceptance recorded. The technology contract is drafted: check it and submit it for "
+            "registration."), "success")
+    return redirect(url_for("contracts.detail", contract_id=contract.id))

@@ -72,3 +72,25 @@ def make_expert(org=None, **kw):
     db.session.add(ExpertProfile(user_id=user.id, fields=["T06"], title="教授", affiliation=user.organisation.name))
     db.session.flush()
     return user
+
+
+AFTER_CLOSE = CLOSES + dt.timedelta(hours=1)
+
+
+def reviewed(*, points=((9, 9, 9), (6, 6, 6)), **kw):
+    """A closed challenge with two applications that passed the formal check, each scored by three
+    experts with `points` (first application, second application). Returns (issuer, challenge, [a, b])."""
+    issuer = make_user(make_org(), admin=True)
+    challenge = published(issuer, **kw)
+    operator = make_operator()
+    applications = [submitted(make_user(make_org(kind)), challenge) for kind in (OrgKind.UNIVERSITY,
+                                                                                 OrgKind.INSTITUTE)]
+    for application in applications:
+        services.formal_check(operator, application, True, None)
+    for _n in range(3):
+        expert = make_expert()
+        services.add_to_panel(operator, challenge, expert.id)
+        services.declare(expert, challenge, [], None, now=AFTER_CLOSE)
+        for application, given in zip(applications, points, strict=True):
+            services.submit_score(expert, application, list(given), "评语", now=AFTER_CLOSE)
+    return issuer, challenge, applications
