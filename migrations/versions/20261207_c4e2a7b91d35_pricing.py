@@ -21,6 +21,7 @@ def upgrade():
     sa.Column('achievement_id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('inputs', sa.JSON(), nullable=False),
     sa.Column('market_fen', sa.BigInteger(), nullable=True),
@@ -33,6 +34,8 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['achievement_id'], ['achievement.id'],
                             name=op.f('fk_valuation_worksheet_achievement_id_achievement'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['case_id'], ['matchmaking_case.id'],
+                            name=op.f('fk_valuation_worksheet_case_id_matchmaking_case'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'],
                             name=op.f('fk_valuation_worksheet_created_by_id_user_account'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'],
@@ -41,6 +44,7 @@ def upgrade():
     )
     with op.batch_alter_table('valuation_worksheet', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_valuation_worksheet_achievement_id'), ['achievement_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_valuation_worksheet_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_valuation_worksheet_organisation_id'), ['organisation_id'],
                               unique=False)
 
@@ -48,5 +52,6 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('valuation_worksheet', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_valuation_worksheet_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_valuation_worksheet_case_id'))
         batch_op.drop_index(batch_op.f('ix_valuation_worksheet_achievement_id'))
     op.drop_table('valuation_worksheet')

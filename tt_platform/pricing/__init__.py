@@ -31,6 +31,11 @@ def tax_summary(contract):
             "cit_source": tax.CIT_SOURCE, "vat_source": tax.VAT_SOURCE}
 
 
+def case_worksheets(case):
+    """The worksheets shared with a matchmaking case, on the case page (brokerage is below this package)."""
+    return services.case_worksheets(current_user, case)
+
+
 def init_app(app) -> None:
     app.jinja_env.globals.update(price_reference=price_reference, tax_reliefs_shown=tax_reliefs_shown,
-                                tax_summary=tax_summary)
+                                tax_summary=tax_summary, case_worksheets=case_worksheets)

@@ -81,6 +81,12 @@ class WorksheetForm(BaseForm):
                                 choices=choice_list([("", "—"), *((m, METHOD_LABELS[m]) for m in METHODS)]))
     chosen_wan = MoneyField(_l("Chosen value (万元), for “another value”"))
     reason = TextAreaField(_l("Reason for the chosen value"), validators=[Optional(), length(2000)])
+    #: choices are the user's cases that include the result (set by the view); the service checks again
+    case_id = SelectField(_l("Share with a matchmaking case (everyone on the case sees it)"),
+                          validators=[Optional()], choices=[], validate_choice=False)
+
+    def set_cases(self, cases) -> None:
+        self.case_id.choices = choice_list([("", "—"), *((str(c.id), c.title) for c in cases)])
 
     def validate_revenues(self, field):
         try:
@@ -110,7 +116,13 @@ class WorksheetForm(BaseForm):
             title=self.title.data or "", market_base_wan=self.market_base_wan.data, factors=factors,
             revenues_wan=tuple(self.revenue_list()), share_pct=self.share_pct.data, rate_pct=self.rate_pct.data,
             cost=cost, chosen_method=self.chosen_method.data or None, chosen_wan=self.chosen_wan.data,
-            reason=self.reason.data or "")
+            reason=self.reason.data or "", case_id=self.case_number())
+
+    def case_number(self) -> int | None:
+        raw = (self.case_id.data or "").strip()
+        if not raw:
+            return None
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else -1  # -1: no such case
 
     def fill(self, data: services.WorksheetData) -> None:
         self.title.data, self.market_base_wan.data = data.title, data.market_base_wan
@@ -130,6 +142,7 @@ class WorksheetForm(BaseForm):
             self.economic_obsolescence_pct.data = c.economic_obsolescence_pct
         self.chosen_method.data = data.chosen_method or ""
         self.chosen_wan.data, self.reason.data = data.chosen_wan, data.reason
+        self.case_id.data = str(data.case_id or "")
 
 
 def parse_yuan(raw: str | None) -> int:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tt_platform.accounts.models import Organisation, User
 from tt_platform.achievements.models import Achievement
+from tt_platform.brokerage.models import Case
 from tt_platform.database import UTCDateTime, db, utcnow
 
 #: the approaches a chosen value may come from
@@ -25,6 +26,9 @@ class Worksheet(db.Model):
     #: the organisation the author worked for when creating it (its members share the worksheet)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    #: the matchmaking case it is shared with (everyone who may see the case sees it), if any
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("matchmaking_case.id", ondelete="SET NULL"),
+                                                index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     #: {"market": {...}, "income": {...}, "cost": {...}}: decimal strings in 万元 and percent
     inputs: Mapped[dict] = mapped_column(sa.JSON, default=dict)
@@ -42,3 +46,4 @@ class Worksheet(db.Model):
     achievement: Mapped[Achievement] = relationship()
     organisation: Mapped[Organisation] = relationship()
     created_by: Mapped[User] = relationship()
+    case: Mapped[Case | None] = relationship()

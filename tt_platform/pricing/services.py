@@ -17,6 +17,8 @@ from tt_platform.accounts import services as accounts
 from tt_platform.accounts.models import User
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
+from tt_platform.brokerage import services as brokerage
+from tt_platform.brokerage.models import Case, case_result
 from tt_platform.contracts import services as contracts
 from tt_platform.contracts.models import Contract, ContractStatus
 from tt_platform.database import china_today, db
@@ -144,6 +146,7 @@ class WorksheetData:
     chosen_method: str | None = None
     chosen_wan: Decimal | None = None
     reason: str = ""
+    case_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +248,8 @@ def data_of(worksheet: Worksheet) -> WorksheetData:
         cost=None if not cost else valuation.CostInputs(*(Decimal(cost[k]) for k in (
             "people_wan", "equipment_wan", "materials_wan", "other_wan", "technical_obsolescence_pct",
             "economic_obsolescence_pct"))),
-        chosen_method=worksheet.chosen_method, chosen_wan=d(inputs.get("chosen_wan")), reason=worksheet.reason)
+        chosen_method=worksheet.chosen_method, chosen_wan=d(inputs.get("chosen_wan")), reason=worksheet.reason,
+        case_id=worksheet.case_id)
 
 
 def can_open_worksheet(user, result: Achievement) -> bool:
@@ -255,13 +259,43 @@ def can_open_worksheet(user, result: Achievement) -> bool:
     return listings.is_owner(user, result) or accounts.broker_membership(user) is not None
 
 
-def can_view_worksheet(user, worksheet: Worksheet) -> bool:
-    """The author and the members of the organisation the author made it for; nobody else (a broker's
-    worksheet is the broker's negotiating position)."""
+def can_edit_worksheet(user, worksheet: Worksheet) -> bool:
+    """The author and the members of the organisation the author made it for."""
     if not getattr(user, "is_authenticated", False):
         return False
     return worksheet.created_by_id == user.id or any(
         m.organisation_id == worksheet.organisation_id for m in user.memberships)
+
+
+def can_view_worksheet(user, worksheet: Worksheet) -> bool:
+    """Those who may edit it and, once it is shared with a case, everyone who may see the case (both sides
+    of it: sharing is the author's choice); nobody else (a broker's worksheet is the broker's negotiating
+    position)."""
+    return can_edit_worksheet(user, worksheet) or (
+        worksheet.case is not None and brokerage.can_view(user, worksheet.case))
+
+
+def shareable_cases(user, result: Achievement) -> list[Case]:
+    """The matchmaking cases that include `result` and that `user` works on (may add notes to)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cases = db.session.scalars(
+        sa.select(Case).join(case_result, case_result.c.case_id == Case.id)
+        .where(case_result.c.achievement_id == result.id, brokerage.visible_filter(user)).order_by(Case.id))
+    return [case for case in cases if brokerage.can_contribute(user, case)]
+
+
+def case_worksheets(user, case: Case) -> list[Worksheet]:
+    """The worksheets shared with a case, for whoever may see the case."""
+    if not brokerage.can_view(user, case):
+        return []
+    return list(db.session.scalars(sa.select(Worksheet).where(Worksheet.case_id == case.id)
+                                   .order_by(Worksheet.updated_at.desc(), Worksheet.id.desc())))
+
+
+def _check_case(user: User, result: Achievement, case_id: int | None) -> None:
+    if case_id is not None and case_id not in {c.id for c in shareable_cases(user, result)}:
+        raise PricingError(_("Choose one of your matchmaking cases that includes this result."))
 
 
 def get_worksheet(worksheet_id: int, user) -> Worksheet:
@@ -275,9 +309,11 @@ def worksheets_for(user, result: Achievement) -> list[Worksheet]:
     if not getattr(user, "is_authenticated", False):
         return []
     org_ids = [m.organisation_id for m in user.memberships]
+    cases = sa.select(Case.id).where(brokerage.visible_filter(user))
     return list(db.session.scalars(
         sa.select(Worksheet).where(Worksheet.achievement_id == result.id,
-                                   sa.or_(Worksheet.created_by_id == user.id, Worksheet.organisation_id.in_(org_ids)))
+                                   sa.or_(Worksheet.created_by_id == user.id, Worksheet.organisation_id.in_(org_ids),
+                                          Worksheet.case_id.in_(cases)))
         .order_by(Worksheet.updated_at.desc(), Worksheet.id.desc())))
 
 
@@ -303,12 +339,14 @@ def _apply(worksheet: Worksheet, data: WorksheetData, values: Values) -> None:
     else:
         worksheet.chosen_fen = getattr(worksheet, f"{data.chosen_method}_fen")
     worksheet.reason = data.reason.strip()
+    worksheet.case_id = data.case_id
 
 
 def create_worksheet(user: User, result: Achievement, data: WorksheetData) -> Worksheet:
     if not can_open_worksheet(user, result):
         raise NotAllowed(_("Only the result's owners and brokers can open a valuation worksheet."))
     values = check(data)
+    _check_case(user, result, data.case_id)
     worksheet = Worksheet(achievement_id=result.id, organisation_id=_author_org(user, result),
                           created_by_id=user.id)
     _apply(worksheet, data, values)
@@ -319,9 +357,11 @@ def create_worksheet(user: User, result: Achievement, data: WorksheetData) -> Wo
 
 
 def update_worksheet(user: User, worksheet: Worksheet, data: WorksheetData) -> None:
-    if not can_view_worksheet(user, worksheet):
-        raise NotAllowed()
+    if not can_edit_worksheet(user, worksheet):
+        raise NotAllowed(_("Only the author's organisation changes a worksheet."))
     values = check(data)
+    if data.case_id != worksheet.case_id:
+        _check_case(user, worksheet.achievement, data.case_id)
     _apply(worksheet, data, values)
     db.session.flush()  # write now: a broken constraint fails inside the service
     audit.record(user, "worksheet", worksheet.id, "updated")

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from tt_platform import money, spreadsheets
 from tt_platform.achievements.models import Achievement
+from tt_platform.brokerage import services as brokerage
 from tt_platform.contracts import services as contracts
 from tt_platform.database import db
 from tt_platform.demands.models import Demand
@@ -58,6 +59,7 @@ def new_worksheet(result_id: int):
     if not services.can_open_worksheet(current_user, listing):
         abort(403)
     form = WorksheetForm()
+    form.set_cases(services.shareable_cases(current_user, listing))
     if request.method == "GET":
         form.title.data = _("Valuation of %(title)s", title=listing.title)[:200]
         reference = services.reference_for_result(current_user, listing) \
@@ -70,14 +72,18 @@ def new_worksheet(result_id: int):
         flash(_("Worksheet saved."), "success")
         return redirect(url_for("pricing.worksheet", worksheet_id=created[0].id))
     return render_template("pricing/worksheet.html", form=form, listing=listing, worksheet=None,
-                           sections=[]), 422 if form.errors else 200
+                           sections=[], can_edit=True), 422 if form.errors else 200
 
 
 @bp.route("/worksheets/<int:worksheet_id>", methods=["GET", "POST"])
 @permission(LOGIN)
 def worksheet(worksheet_id: int):
     sheet = services.get_worksheet(worksheet_id, current_user)
+    can_edit = services.can_edit_worksheet(current_user, sheet)
+    if request.method == "POST" and not can_edit:
+        abort(403)
     form = WorksheetForm()
+    form.set_cases(services.shareable_cases(current_user, sheet.achievement))
     if request.method == "GET":
         form.fill(services.data_of(sheet))
     if form.validate_on_submit() and _save(form, lambda data: services.update_worksheet(current_user, sheet, data)):
@@ -89,7 +95,9 @@ def worksheet(worksheet_id: int):
         price_link = url_for("achievements.edit", listing_id=sheet.achievement_id,
                              asking_price=str(money.fen_to_wan(sheet.chosen_fen)))
     return render_template("pricing/worksheet.html", form=form, listing=sheet.achievement, worksheet=sheet,
-                           sections=export.sections(sheet), price_link=price_link), 422 if form.errors else 200
+                           sections=export.sections(sheet), price_link=price_link, can_edit=can_edit,
+                           case=brokerage.get_visible(sheet.case_id, current_user) if sheet.case_id else None), \
+        422 if form.errors else 200
 
 
 @bp.route("/worksheets/<int:worksheet_id>.<any(xlsx, pdf):fmt>")

@@ -262,3 +262,35 @@ def test_a_saved_worksheet_shows_its_inputs_as_typed(market, login):
     page = owner.get(response.headers["Location"]).get_data(as_text=True)
     assert 'value="12.3456"' in page and "100, 200.5" in page
     assert owner.post(response.headers["Location"], data={**WORKSHEET, "share_pct": "12.3456"}).status_code == 302
+
+
+def test_a_worksheet_shared_with_a_case_is_seen_on_the_case_by_both_sides_and_changed_by_its_author(
+        market, login, band_on):
+    from tt_platform.brokerage import services as brokerage
+
+    broker = make_broker()
+    demand = make_demand(field_code="T01")
+    case = brokerage.open_case(broker, "涂层对接", [demand], [market["result"]])
+    other_case = brokerage.open_case(broker, "另一个对接", [demand], [])
+    foreign_case = brokerage.open_case(make_broker(), "别人的对接", [], [market["result"]])
+    db.session.commit()
+    url = f"/pricing/results/{market['result'].id}/worksheets/new"
+    form = login(broker).get(url).get_data(as_text=True)
+    assert "涂层对接" in form and "另一个对接" not in form and "别人的对接" not in form
+    for refused in (other_case.id, foreign_case.id, "abc"):
+        response = login(broker).post(url, data={**WORKSHEET, "case_id": str(refused)})
+        assert response.status_code == 200 and db.session.scalar(db.select(db.func.count(Worksheet.id))) == 0
+    assert login(broker).post(url, data={**WORKSHEET, "case_id": str(case.id)}).status_code == 302
+    sheet = db.session.scalars(db.select(Worksheet)).one()
+    assert sheet.case_id == case.id
+    buyer = make_user(demand.organisation)
+    for viewer in (market["owner"], buyer):
+        assert 'id="case-worksheets"' in login(viewer).get(f"/cases/{case.id}").get_data(as_text=True)
+        page = login(viewer).get(f"/pricing/worksheets/{sheet.id}")
+        assert page.status_code == 200 and 'id="worksheet-form"' not in page.get_data(as_text=True)
+        assert login(viewer).post(f"/pricing/worksheets/{sheet.id}", data=WORKSHEET).status_code == 403
+        assert login(viewer).get(f"/pricing/worksheets/{sheet.id}.pdf").status_code == 200
+    assert login(make_user(make_org())).get(f"/pricing/worksheets/{sheet.id}").status_code == 404
+    # unshared again by its author: the case's sides no longer see it
+    assert login(broker).post(f"/pricing/worksheets/{sheet.id}", data={**WORKSHEET, "case_id": ""}).status_code == 302
+    assert login(buyer).get(f"/pricing/worksheets/{sheet.id}").status_code == 404
