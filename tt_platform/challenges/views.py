@@ -8,9 +8,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tt_platform import taxonomy
+from tt_platform import spreadsheets, taxonomy
 from tt_platform.accounts.models import ORG_KIND_LABELS
-from tt_platform.challenges import delivery, scoring, services
+from tt_platform.challenges import delivery, scoring, services, statistics
 from tt_platform.challenges.forms import ApplicationForm, ChallengeForm
 from tt_platform.challenges.models import (
     PHASE_LABELS,
@@ -584,3 +584,23 @@ def accept(challenge_id: int):
     flash(_("Final acceptance recorded. The technology contract is drafted: check it and submit it for "
             "registration."), "success")
     return redirect(url_for("contracts.detail", contract_id=contract.id))
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+def _grouping() -> str:
+    grouping = request.args.get("by", "field")
+    return grouping if grouping in statistics.GROUPINGS else "field"
+
+
+@bp.route("/statistics")
+@permission(OPERATOR)
+def stats_page():
+    return render_template("challenges/statistics.html", table=statistics.table(_grouping()), by=_grouping())
+
+
+@bp.route("/statistics.<any(csv, xlsx):fmt>")
+@permission(OPERATOR)
+def stats_export(fmt: str):
+    headers, rows = statistics.export_rows(statistics.table(_grouping()))
+    return spreadsheets.list_download(_("Challenge statistics"), fmt, headers, rows)
