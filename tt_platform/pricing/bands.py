@@ -11,9 +11,11 @@ contracts, in fen. Comparable means, in this order:
    linked to the contract; unknown counts as neutral) and recency (half weight after HALF_LIFE_YEARS),
    keeping the MAX_COMPARABLES most similar.
 
-The matching engine's text similarity is not used: registered contracts have no search documents and
-most have no linked listing, so it could not be reached through the existing services at a cost a
-result page can pay. Amounts are nominal (no price index is applied), which the page says.
+The matching engine's text similarity is not used: registered contracts have no search documents of
+their own; only those linked to a result could be scored, through matching.services.matches_for(result,
+same_side=True), one more engine query per page for the few contracts that carry a link, and the
+backtest (bench/pricing.py) could not measure it. The page says so. Amounts are nominal (no price index
+is applied), which the page says too.
 """
 from __future__ import annotations
 
