@@ -4,6 +4,7 @@ Written as data next to the views; `tests/tt_platform/api` checks that it is a v
 document and that every /api/v1 route is described (and nothing else)."""
 from __future__ import annotations
 
+from tt_platform.challenges.models import Phase
 from tt_platform.contracts.models import PAYMENT_MODES
 from tt_platform.stats.services import TABLES
 from tt_platform.taxonomy import contract_subtypes, fields
@@ -102,6 +103,19 @@ def _schemas() -> dict:
         "Roadshow": {"type": "object", "properties": {"id": {"type": "integer"}, "title": {"type": "string"},
                                                       "starts_at": {"type": "string", "format": "date-time"},
                                                       "agenda": {"type": "array"}}},
+        "Challenge": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "title": {"type": "string"}, "goal": {"type": "string"},
+            "field_code": {"type": "string"}, "region_code": {"type": "string"},
+            "bounty_fen": {"type": "integer", "description": "榜额 in fen"}, "bounty_wan": {"type": "string"},
+            "state": {"type": "string"}, "status": {"type": ["string", "null"]},
+            "opens_at": {"type": "string", "format": "date-time"},
+            "closes_at": {"type": "string", "format": "date-time"},
+            "selection_mode": {"type": "string", "enum": ["merit", "race"]}, "race_teams": {"type": "integer"},
+            "indicators": {"type": "array"}, "milestones": {"type": "array"}, "rubric": {"type": "array"}}},
+        "ChallengeApplication": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "challenge_id": {"type": "integer"}, "status": {"type": "string"},
+            "plan": {"type": "string"}, "team": {"type": "array"}, "budget_fen": {"type": ["integer", "null"]},
+            "schedule": {"type": "array", "items": {"type": "string"}}, "selected": {"type": "boolean"}}},
         "Match": {"type": "object", "properties": {
             "id": {"type": "string"}, "external_ref": {"type": ["string", "null"]},
             "title": {"type": ["string", "null"]},
@@ -167,6 +181,25 @@ def document(server: str) -> dict:
             params=[_id("roadshow_id")], body={"type": "object", "properties": {"attendees": {"type": "integer"}}})},
         "/roadshows/{roadshow_id}/report": {"get": _op("Event report (organiser)", _json({"type": "object"}),
                                                        params=[_id("roadshow_id")], tag="roadshows")},
+        "/challenges": {"get": _op("The 榜单: public challenges (揭榜挂帅), open ones first", _json({
+            "type": "object", "properties": {"items": {"type": "array", "items": _ref("Challenge")}}}), public=True,
+            tag="challenges", params=[
+                {"name": "field", "in": "query", "schema": {"type": "string", "enum": list(fields())}},
+                {"name": "province", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{2}0000$"}},
+                {"name": "min_bounty_wan", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                {"name": "status", "in": "query", "schema": {"type": "string", "enum": [p.value for p in Phase]}}])},
+        "/challenges/{challenge_id}": {"get": _op("One challenge", _json(_ref("Challenge")), public=True,
+                                                  params=[_id("challenge_id")], tag="challenges")},
+        "/challenges/applications": {"get": _op("Your organisation’s applications", _json({
+            "type": "object", "properties": {"items": {"type": "array", "items": _ref("ChallengeApplication")}}}),
+            tag="challenges")},
+        "/challenges/applications/{application_id}": {"get": _op(
+            "One application (its organisation, the issuer’s authorised members, assigned experts, operators)",
+            _json(_ref("ChallengeApplication")), params=[_id("application_id")], tag="challenges")},
+        "/challenges/scores": {"get": _op("Your scores as an expert", _json({"type": "object"}), tag="challenges")},
+        "/challenges/{challenge_id}/milestones": {"get": _op(
+            "The task books' milestones with payments (issuer, selected teams, operators)", _json({"type": "object"}),
+            params=[_id("challenge_id")], tag="challenges")},
         "/stats/summary": {"get": _op("Totals and funnel (operators)", _json({"type": "object"}), params=STATS_FILTERS,
                                       tag="statistics")},
         "/stats/{name}": {"get": _op("One statistics table (operators)", _json({"type": "object", "properties": {
@@ -180,8 +213,8 @@ def document(server: str) -> dict:
         "openapi": "3.1.0",
         "info": {"title": "tt-platform API", "version": "1",
                  "description": "技术转移撮合平台 API: matching, technology contracts and registration "
-                                "(技术合同认定登记), matchmaking cases, roadshows and statistics. "
-                                "Money is integer fen (分)."},
+                                "(技术合同认定登记), matchmaking cases, roadshows, challenges (揭榜挂帅) "
+                                "and statistics. Money is integer fen (分)."},
         "servers": [{"url": f"{server}/api/v1"}],
         "security": [{"bearer": []}, {"session": []}],
         "paths": paths,

@@ -1,4 +1,4 @@
-"""JSON API /api/v1 for contracts, registration, cases, roadshows and statistics.
+"""JSON API /api/v1 for contracts, registration, cases, roadshows, challenges and statistics.
 
 Same rules as the pages: every route declares its permission, object-level checks live in the
 services. Authentication: the browser session (writes then need the CSRF token in `X-CSRFToken`) or
@@ -20,15 +20,21 @@ from tt_platform.achievements.models import Achievement
 from tt_platform.api.openapi import document
 from tt_platform.brokerage import services as cases
 from tt_platform.brokerage.models import Case, Stage
+from tt_platform.challenges import delivery as challenge_delivery
+from tt_platform.challenges import services as challenges
+from tt_platform.challenges.models import Application as ChallengeApplication
+from tt_platform.challenges.models import Challenge
+from tt_platform.challenges.models import Phase as ChallengePhase
+from tt_platform.challenges.models import Score as ChallengeScore
 from tt_platform.contracts import services as contracts
 from tt_platform.contracts.models import Contract, ContractStatus
-from tt_platform.database import china_today, db
+from tt_platform.database import china_today, db, utcnow
 from tt_platform.demands.models import Demand
 from tt_platform.extensions import csrf
 from tt_platform.listings import services as listings
 from tt_platform.roadshows import services as roadshows
 from tt_platform.roadshows.models import Roadshow
-from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, permission
+from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, NotFound, permission
 from tt_platform.stats import services as stats
 from tt_platform.stats.views import filter_from_args
 
@@ -411,6 +417,101 @@ def roadshow_report(roadshow_id: int):
     if not roadshows.can_manage(current_user, roadshow):
         raise NotAllowed(_("Only the organiser can do this."))
     return jsonify(roadshows.report(roadshow).__dict__)
+
+
+# --- challenges (揭榜挂帅) ----------------------------------------------------------------------
+
+def challenge_json(c: Challenge) -> dict:
+    phase = c.phase(utcnow())
+    return {"id": c.id, "title": c.title, "goal": c.goal, "field_code": c.field_code, "region_code": c.region_code,
+            "issuer": {"id": c.organisation_id, "name": c.organisation.name}, "bounty_fen": c.bounty_fen,
+            "bounty_wan": str(money.fen_to_wan(c.bounty_fen)), "state": c.state.value,
+            "status": phase.value if phase else None, "opens_at": c.opens_at.isoformat(),
+            "closes_at": c.closes_at.isoformat(), "selection_mode": c.selection_mode.value,
+            "race_teams": c.race_teams, "indicators": c.indicators, "milestones": c.milestones, "rubric": c.rubric,
+            "eligible_kinds": c.eligible_kinds, "eligible_regions": c.eligible_regions,
+            "verified_only": c.verified_only, "demand_id": c.demand_id}
+
+
+def application_json(a: ChallengeApplication) -> dict:
+    return {"id": a.id, "challenge_id": a.challenge_id,
+            "organisation": {"id": a.organisation_id, "name": a.organisation.name},
+            "status": a.status.value, "plan": a.plan, "team": a.team, "budget_fen": a.budget_fen,
+            "schedule": a.schedule, "result_ids": a.result_ids, "return_reason": a.return_reason,
+            "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None, "selected": a.selected}
+
+
+def _challenge_or_404(challenge_id: int) -> Challenge:
+    try:
+        return challenges.get_visible(challenge_id, current_user)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/challenges")
+@permission(PUBLIC)
+def challenge_list():
+    status = request.args.get("status")
+    field, province = request.args.get("field"), request.args.get("province")
+    try:
+        min_bounty_wan = int(request.args.get("min_bounty_wan") or 0)
+    except ValueError:
+        raise BadRequest(_("“%(name)s” must be an integer.", name="min_bounty_wan")) from None
+    filters = challenges.BoardFilter(
+        field_code=field if field in taxonomy.fields() else None,
+        province=province if province in dict(taxonomy.province_choices()) else None,
+        min_bounty_fen=min_bounty_wan * money.FEN_PER_WAN if min_bounty_wan > 0 else None,
+        phase=ChallengePhase(status) if status in {p.value for p in ChallengePhase} else None)
+    return jsonify(items=[challenge_json(c) for c in challenges.board(filters, utcnow())])
+
+
+@bp.route("/challenges/<int:challenge_id>")
+@permission(PUBLIC)
+def challenge_get(challenge_id: int):
+    return jsonify(challenge_json(_challenge_or_404(challenge_id)))
+
+
+@bp.route("/challenges/applications")
+@permission(LOGIN)
+def challenge_own_applications():
+    org_ids = [m.organisation_id for m in current_user.memberships]
+    rows = db.session.scalars(sa.select(ChallengeApplication).where(ChallengeApplication.organisation_id.in_(org_ids))
+                              .order_by(ChallengeApplication.id.desc()).limit(500))
+    return jsonify(items=[application_json(a) for a in rows])
+
+
+@bp.route("/challenges/applications/<int:application_id>")
+@permission(LOGIN)
+def challenge_application_get(application_id: int):
+    try:
+        return jsonify(application_json(challenges.get_application(application_id, current_user)))
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/challenges/scores")
+@permission(LOGIN)
+def challenge_own_scores():
+    rows = db.session.scalars(sa.select(ChallengeScore).where(ChallengeScore.expert_id == current_user.id)
+                              .order_by(ChallengeScore.id.desc()).limit(500))
+    return jsonify(items=[{"id": s.id, "application_id": s.application_id,
+                           "challenge_id": s.application.challenge_id, "points": s.points, "comment": s.comment,
+                           "submitted_at": s.submitted_at.isoformat()} for s in rows])
+
+
+@bp.route("/challenges/<int:challenge_id>/milestones")
+@permission(LOGIN)
+def challenge_milestones(challenge_id: int):
+    challenge = _challenge_or_404(challenge_id)
+    if not challenge_delivery.can_view_task_book(current_user, challenge):
+        raise NotAllowed(_("Only the issuer’s authorised members may do this."))
+    return jsonify(items=[{
+        "id": m.id, "application_id": team.id, "organisation": team.organisation.name, "position": m.position,
+        "title": m.title, "deliverable": m.deliverable, "share": m.share, "amount_fen": m.amount_fen,
+        "due_on": m.due_on.isoformat(), "status": m.status.value, "paid_fen": m.paid_fen,
+        "payments": [{"amount_fen": p.amount_fen, "paid_on": p.paid_on.isoformat(), "reference": p.reference}
+                     for p in m.payments]}
+        for team in challenge_delivery.selected(challenge) for m in team.milestones])
 
 
 # --- statistics --------------------------------------------------------------------------------
