@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import make_achievement, make_org, make_user
+from tests.factories import PASSWORD, make_achievement, make_org, make_user
 from tests.tt_platform.pricing.helpers import registered
 from tt_platform.accounts.models import OrgKind
 from tt_platform.database import db
@@ -31,8 +31,6 @@ def market(live_app):
 
 
 def log_in(page, base, email):
-    from tests.factories import PASSWORD
-
     page.goto(f"{base}/login")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)

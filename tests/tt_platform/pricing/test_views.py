@@ -11,6 +11,7 @@ import pytest
 from tests.factories import make_achievement, make_broker, make_demand, make_org, make_user
 from tests.tt_platform.pricing.helpers import registered
 from tt_platform.accounts.models import OrgKind
+from tt_platform.brokerage import services as brokerage
 from tt_platform.contracts.models import ContractStatus
 from tt_platform.database import db
 from tt_platform.pricing import services
@@ -266,8 +267,6 @@ def test_a_saved_worksheet_shows_its_inputs_as_typed(market, login):
 
 def test_a_worksheet_shared_with_a_case_is_seen_on_the_case_by_both_sides_and_changed_by_its_author(
         market, login, band_on):
-    from tt_platform.brokerage import services as brokerage
-
     broker = make_broker()
     demand = make_demand(field_code="T01")
     case = brokerage.open_case(broker, "涂层对接", [demand], [market["result"]])
