@@ -331,6 +331,7 @@ def _import_actor(email: str | None):
 def _bulk_import(kind_name, path, org_code, dry_run, update_existing, publish, email, encoding, sheet):
     from tt_platform.accounts.models import Organisation
     from tt_platform.bulk import files, services
+    from tt_platform.bulk.index_feed import IndexFeed
 
     kind = services.KINDS[kind_name]
     actor = _import_actor(email)
@@ -339,6 +340,7 @@ def _bulk_import(kind_name, path, org_code, dry_run, update_existing, publish, e
         organisation = db.session.scalar(sa.select(Organisation).where(Organisation.credit_code == org_code.upper()))
         if organisation is None:
             raise click.ClickException(f"no organisation with the credit code {org_code}")
+    feed = IndexFeed()
     try:
         organisation = services.check_target(actor, kind, organisation)
         with open(path, "rb") as handle:
@@ -353,10 +355,13 @@ def _bulk_import(kind_name, path, org_code, dry_run, update_existing, publish, e
 
             report = services.run(kind, table, actor, organisation,
                                   services.Options(update_existing=update_existing, publish=publish),
-                                  write=not dry_run, progress=advance)
-    except (services.ImportRefused, files.FileProblem) as exc:
+                                  write=not dry_run, progress=advance, on_saved=feed)
+    except BaseException as exc:  # nothing written, nothing indexed
         db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
+        feed.abandon()
+        if isinstance(exc, services.ImportRefused | files.FileProblem):
+            raise click.ClickException(str(exc)) from exc
+        raise
     for line in [*report.file_errors, *report.file_warnings]:
         click.echo(line)
     for row in report.rows:
@@ -368,10 +373,16 @@ def _bulk_import(kind_name, path, org_code, dry_run, update_existing, publish, e
     click.echo(f"{counts['rows']} rows: {counts['created']} created, {counts['updated']} updated, "
                f"{counts['unchanged']} unchanged, {counts['error']} with errors"
                + (" — dry run, nothing written" if dry_run else ""))
-    if report.has_errors:
+    if report.has_errors or dry_run:
         db.session.rollback()
-        raise click.ClickException("the file has errors: nothing was imported")
+        feed.abandon()
+        if report.has_errors:
+            raise click.ClickException("the file has errors: nothing was imported")
+        return
     db.session.commit()
+    indexed = feed.finish()  # searchable now; the outbox keeps the rows when the engine was unavailable
+    db.session.commit()
+    click.echo("indexed for search" if indexed else "NOT indexed now (engine unavailable): run flask search drain")
 
 
 def _bulk_command(kind_name: str, help_text: str):

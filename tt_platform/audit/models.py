@@ -46,6 +46,17 @@ def record(actor: User | None, entity_type: str, entity_id: int, action: str, *,
     return entry
 
 
+def record_many(rows: list[dict]) -> None:
+    """Insert many audit rows (each a dict of `record`'s fields, with `actor_id`) in one statement; for
+    bulk operations that already checked each change with the same rules."""
+    if rows:
+        now = utcnow()
+        # a Core insert of the table: one executemany, where the ORM's bulk path sent a statement per row
+        keys = ("actor_id", "entity_type", "entity_id", "action", "from_status", "to_status", "note", "data")
+        db.session.execute(AuditEntry.__table__.insert(),
+                           [{"at": now, **dict.fromkeys(keys), **row} for row in rows])
+
+
 def trail(entity_type: str, entity_id: int) -> list[AuditEntry]:
     return list(db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)

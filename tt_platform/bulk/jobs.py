@@ -81,14 +81,15 @@ def confirm(user: User, job: ImportJob, *, accept_warnings: bool) -> None:
     audit.record(user, "import_job", job.id, "confirmed")
 
 
-def import_rows(job: ImportJob, folder: Path, on_row: Callable[[int], None] | None = None) -> None:
+def import_rows(job: ImportJob, folder: Path, on_row: Callable[[int], None] | None = None,
+                on_saved: Callable[[list], None] | None = None) -> None:
     """Import an IMPORTING job for real, all rows or none. The file is read and checked again, because
     the platform may have changed since the preview; with an error now, nothing is written and the job
     goes back to PREVIEWED with the new report."""
     kind, user = services.KINDS[job.kind], job.user
     table = _table(job, folder)
     report = services.run(kind, table, user, job.organisation if kind.role else None, _options(job),
-                          write=True, progress=on_row)
+                          write=True, progress=on_row, on_saved=on_saved)
     job.report = report.to_json()
     if report.written:
         job.status, job.finished_at = ImportStatus.IMPORTED, utcnow()

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
+from wtforms import FieldList
 
 from tt_platform.accounts import services as accounts
 from tt_platform.accounts.forms import OrganisationImportForm
@@ -63,6 +64,8 @@ class ImportKind:
     gate: Callable[[User], bool] = lambda user: user.is_operator
     refusal: object = _l("Only operators import organisations.")
     create: Callable | None = None  #: listings: (user, data, *, submit, organisation) -> listing
+    #: save many rows per flush (listings, whose services batch their audit and outbox rows)
+    batched: bool = False
     update: Callable | None = None  #: listings: (user, listing, data, *, on_behalf) -> changed fields
 
 
@@ -73,6 +76,21 @@ class _Context:
     organisation: Organisation | None
     on_behalf: bool
     options: Options
+    forms: dict = field(default_factory=dict)
+
+    def form(self, kind: ImportKind, formdata: MultiDict):
+        """The kind's web form filled with one row. One instance per import, refilled for each row:
+        building a form binds every field anew (a third of a row's time); `process` resets each
+        field's data and errors, and `validate` runs the same validators as on the web page."""
+        form = self.forms.get(kind.name)
+        if form is None:
+            form = self.forms[kind.name] = kind.form(formdata=formdata, meta={"csrf": False})
+            # the blank rows a page offers for typing (IP records) are no data: a row carries the ones it has
+            for repeated in form:
+                if isinstance(repeated, FieldList):
+                    repeated.min_entries = 0
+        form.process(formdata)
+        return form
 
 
 def _save_listing(kind: ImportKind, ctx: _Context, form, data, existing, external_ref: str):
@@ -226,8 +244,11 @@ class _Rollback(Exception):
 
 
 def run(kind: ImportKind, table: Table, actor: User, organisation: Organisation | None, options: Options = Options(),
-        *, write: bool, progress: Callable[[int], None] | None = None) -> Report:
-    """Validate (and with `write`, save) every row of `table` for `organisation`; see the module doc."""
+        *, write: bool, progress: Callable[[int], None] | None = None,
+        on_saved: Callable[[list], None] | None = None) -> Report:
+    """Validate (and with `write`, save) every row of `table` for `organisation`; see the module doc.
+    `on_saved` receives each chunk's saved objects once they are flushed (see index_feed.py); when the
+    report is not written, whatever it received was rolled back."""
     report = Report(kind=kind.name, format=table.format, encoding=table.encoding, sheet=table.sheet)
     accepted = header_map(kind.layout)
     mapped: dict[str, tuple[str, Column, int | None]] = {}
@@ -251,17 +272,17 @@ def run(kind: ImportKind, table: Table, actor: User, organisation: Organisation 
         return report
     if options.publish and not actor.is_operator:
         raise ImportRefused(_("Only operators publish imported listings directly."))
+    on_saved = on_saved if write else None  # a preview is rolled back: nothing of it may be indexed
     on_behalf = organisation is None or not any(m.organisation_id == organisation.id for m in actor.memberships)
     context = _Context(actor, organisation, on_behalf, options)
     try:
         with db.session.begin_nested():
             seen: dict[str, int] = {}
             known = kind.finder(kind, organisation)
-            for count, (number, values) in enumerate(table.rows, start=1):
-                row = _import_row(kind, number, values, mapped, context, seen, known)
-                report.rows.append(row)
+            for chunk in _chunks(table.rows, BATCH_ROWS if kind.batched else 1):
+                report.rows.extend(_import_chunk(kind, chunk, mapped, context, seen, known, on_saved))
                 if progress:
-                    progress(count)
+                    progress(len(report.rows))
             if not report.rows:
                 report.file_errors.append(_("The file has a header but no rows."))
             if not write or report.has_errors:
@@ -274,7 +295,54 @@ def run(kind: ImportKind, table: Table, actor: User, organisation: Organisation 
     return report
 
 
-def _import_row(kind, number, values, mapped, ctx: _Context, seen, known) -> RowReport:
+#: rows saved per flush by kinds that batch (listings): large enough that the per-statement cost of
+#: SQLAlchemy and the database is shared, small enough that a chunk redone row by row is cheap
+BATCH_ROWS = 200
+
+
+def _chunks(rows, size: int):
+    chunk = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _RowByRow(Exception):
+    """A row of a batched chunk failed in the service or the database: redo the chunk row by row."""
+
+
+def _import_chunk(kind: ImportKind, chunk, mapped, ctx: _Context, seen, known, on_saved=None) -> list[RowReport]:
+    """Save a chunk of rows. Listings go in one flush (their audit and outbox rows batched too); when a
+    row fails in the service or the database, the chunk is rolled back and redone row by row, each in
+    its own savepoint, so the failure is named on its own row and nothing else changes."""
+    if len(chunk) > 1:
+        seen_before = dict(seen)
+        try:
+            with db.session.begin_nested(), listings.batched_records():
+                done = [_import_row(kind, number, values, mapped, ctx, seen, known, batched=True)
+                        for number, values in chunk]
+                listings.write_batched_records()
+            for row, saved in done:
+                row.listing_id = saved.id if saved is not None else None
+            if on_saved:
+                on_saved([saved for _row, saved in done if saved is not None])
+            return [row for row, _saved in done]
+        except (_RowByRow, sa.exc.IntegrityError):
+            seen.clear()
+            seen.update(seen_before)
+    done = [_import_row(kind, number, values, mapped, ctx, seen, known) for number, values in chunk]
+    if on_saved:
+        on_saved([saved for row, saved in done if saved is not None and not row.errors])
+    return [row for row, _saved in done]
+
+
+def _import_row(kind, number, values, mapped, ctx: _Context, seen, known, *,
+                batched: bool = False) -> tuple[RowReport, object | None]:
+    """One row: cells → the web form → the service. Returns the row's report and what it saved."""
     formdata = MultiDict()
     row = RowReport(number=number, title=str(values.get(next(
         (h for h, (k, _c, _i) in mapped.items() if k == kind.title_key), ""), "") or "")[:200])
@@ -298,25 +366,32 @@ def _import_row(kind, number, values, mapped, ctx: _Context, seen, known) -> Row
             formdata.add(key, value)
     if row.errors:
         row.action = "error"
-        return row
-    form = kind.form(formdata=formdata, meta={"csrf": False})
+        return row, None
+    form = ctx.form(kind, formdata)
     if not form.validate():
         for key, messages in form.errors.items():
             label = _form_label(kind, key)
             row.errors.extend((label, message) for message in _flatten(messages))
         row.action = "error"
-        return row
+        return row, None
     identity = kind.identity(form, external_ref)
     if identity in seen:
         row.errors.append((_("Row"), _("The same entry as row %(n)d of this file.", n=seen[identity])))
         row.action = "error"
-        return row
+        return row, None
     seen[identity] = number
     existing = known.find(external_ref, form, row, ctx.options.update_existing)
     if row.errors:
         row.action = "error"
-        return row
+        return row, None
     data = form.to_data()
+    if batched:
+        try:
+            saved, row.action = kind.save(kind, ctx, form, data, existing, external_ref)
+        except (*kind.errors, listings.InvalidTransition, NotAllowed):
+            raise _RowByRow from None  # the service may have added half a row: redo the chunk
+        return row, saved
+    saved = None
     try:
         with db.session.begin_nested():
             saved, row.action = kind.save(kind, ctx, form, data, existing, external_ref)
@@ -325,7 +400,12 @@ def _import_row(kind, number, values, mapped, ctx: _Context, seen, known) -> Row
     except (*kind.errors, listings.InvalidTransition, NotAllowed) as exc:
         row.errors.append((_("Row"), str(exc)))
         row.action = "error"
-    return row
+    except sa.exc.IntegrityError:
+        # a rule only the database knows, or an entry written by someone else since the file was read
+        row.errors.append((_("Row"), _("This row conflicts with an entry already on the platform (the same "
+                                       "reference or number); check it and upload the file again.")))
+        row.action = "error"
+    return row, saved
 
 
 def _re_import(model, found_id: int, row: RowReport, update_existing: bool):
@@ -403,10 +483,10 @@ KINDS = {
     "results": ImportKind("results", _l("Research results"), columns.RESULTS, AchievementForm, Achievement,
                           Role.RESEARCH, _save_listing, _Existing, (achievements.AchievementError,),
                           has_external_ref=True, create=achievements.create_achievement,
-                          update=achievements.update_achievement),
+                          update=achievements.update_achievement, batched=True),
     "demands": ImportKind("demands", _l("Technology demands"), columns.DEMANDS, DemandForm, Demand,
                           Role.ENTERPRISE, _save_listing, _Existing, (demands.DemandError,),
-                          create=demands.create_demand, update=demands.update_demand),
+                          create=demands.create_demand, update=demands.update_demand, batched=True),
     "organisations": ImportKind("organisations", _l("Organisations"), columns.ORGANISATIONS, OrganisationImportForm,
                                 Organisation, None, _save_organisation, _ExistingOrganisations,
                                 (accounts.AccountError,), title_key="org_name",

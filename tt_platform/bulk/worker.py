@@ -19,9 +19,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from tt_platform.bulk import files, jobs, progress, services
+from tt_platform.bulk.index_feed import IndexFeed
 from tt_platform.bulk.models import ImportJob, ImportStatus
 from tt_platform.database import db
-from tt_platform.indexing import sync
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +81,14 @@ def run(job_id: int, locale: str | None = None) -> bool:
     with force_locale(locale or job.user.locale or current_app.config["DEFAULT_LOCALE"]):
         heartbeat = progress.path_for(where, stored)
         progress.Reporter(heartbeat, phase, None)  # claimed: the page shows the run as started at once
+        # the embedded set-up indexes in-process: alongside the import rather than after it
+        feed = IndexFeed() if current_app.config["SEARCH_DRAIN_IN_REQUEST"] else None
         try:
             reporter = progress.Reporter(heartbeat, phase, jobs.rows_expected(job, where))
             if job.status is ImportStatus.CHECKING:
                 jobs.check(job, where, reporter)
             else:
-                jobs.import_rows(job, where, reporter)
+                jobs.import_rows(job, where, reporter, on_saved=feed)
             db.session.commit()
         except (files.FileProblem, services.ImportRefused) as exc:
             _record_failure(job_id, str(exc))
@@ -95,9 +97,12 @@ def run(job_id: int, locale: str | None = None) -> bool:
             _record_failure(job_id, _("The import stopped on an unexpected error; nothing was written. "
                                       "Upload the file again, or ask an operator."))
         job = db.session.get(ImportJob, job_id)
-        if job.status is ImportStatus.IMPORTED and current_app.config["SEARCH_DRAIN_IN_REQUEST"]:
-            progress.Reporter(heartbeat, "indexing", None)
-            _drain()
+        if feed is not None:
+            if job.status is ImportStatus.IMPORTED:
+                progress.Reporter(heartbeat, "indexing", None)
+                _publish(feed)
+            else:
+                feed.abandon()
     heartbeat.unlink(missing_ok=True)
     jobs.remove_file(job, where)
     db.session.commit()
@@ -110,16 +115,14 @@ def _record_failure(job_id: int, message: str) -> None:
     db.session.commit()
 
 
-def _drain() -> None:
-    """The embedded set-up indexes right after the commit, as a request does; a failure leaves the rows
-    in the outbox for the next drain."""
+def _publish(feed: IndexFeed) -> None:
+    """Make the imported listings searchable; a failure leaves their outbox rows for the next drain."""
     try:
-        while sync.drain().rows:
-            db.session.commit()
+        feed.finish()
         db.session.commit()
     except Exception:
         db.session.rollback()
-        log.exception("index drain after an import failed; rows stay in the outbox")
+        log.exception("indexing after an import failed; rows stay in the outbox")
 
 
 def waiting() -> list[int]:

@@ -32,5 +32,28 @@ def enqueue(entity_type: str, entity_id: int, op: Literal["upsert", "delete"] = 
     db.session.add(SearchOutbox(entity_type=entity_type, entity_id=entity_id, op=op))
 
 
+def enqueue_many(entities: list[tuple[str, int]]) -> None:
+    """`enqueue` for many (entity_type, id) pairs in one statement (bulk imports)."""
+    if entities:
+        now = utcnow()
+        db.session.execute(SearchOutbox.__table__.insert(), [
+            {"entity_type": kind, "entity_id": entity_id, "op": "upsert", "created_at": now}
+            for kind, entity_id in entities])
+
+
+def pending_ids(entities: list[tuple[str, int]]) -> list[int]:
+    """Ids of the pending outbox rows of these (entity_type, id) pairs."""
+    by_type: dict[str, list[int]] = {}
+    for kind, entity_id in entities:
+        by_type.setdefault(kind, []).append(entity_id)
+    found: list[int] = []
+    for kind, ids in by_type.items():
+        for start in range(0, len(ids), 900):  # below SQLite's limit on bound parameters
+            found.extend(db.session.scalars(sa.select(SearchOutbox.id).where(
+                SearchOutbox.processed_at.is_(None), SearchOutbox.entity_type == kind,
+                SearchOutbox.entity_id.in_(ids[start:start + 900]))))
+    return found
+
+
 def pending_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).where(SearchOutbox.processed_at.is_(None))) or 0

@@ -17,6 +17,7 @@ from tt_platform.achievements.models import Achievement
 from tt_platform.audit.models import AuditEntry
 from tt_platform.bulk import files, jobs, progress, services, worker
 from tt_platform.bulk.models import ImportJob, ImportStatus
+from tt_platform.indexing.outbox import SearchOutbox
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def job_of(db, user) -> ImportJob:
 
 
 def test_a_large_file_is_checked_and_imported_by_the_worker_with_its_progress_shown(
-        app, db, login, background, university):
+        app, db, login, background, university, index):
     org, admin = university
     client = login(admin)
     upload(client, org, [result_row(n) for n in range(1, 31)])
@@ -76,6 +77,10 @@ def test_a_large_file_is_checked_and_imported_by_the_worker_with_its_progress_sh
     assert job.status is ImportStatus.IMPORTED and job.report["counts"]["created"] == 30
     assert count(db, Achievement, organisation_id=org.id) == 30
     assert job.stored_name is None and not list(background.iterdir())
+    # indexed alongside the import, searchable once it committed
+    ids = db.session.scalars(sa.select(Achievement.id).where(Achievement.organisation_id == org.id)).all()
+    assert set(index.versions()) == {f"achievement:{i}" for i in ids}
+    assert count(db, SearchOutbox, processed_at=None) == 0
     actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.entity_type == "import_job",
                                                                     AuditEntry.entity_id == job.id)).all()
     assert actions == ["uploaded", "previewed", "confirmed", "imported"]

@@ -13,12 +13,14 @@ import sqlalchemy as sa
 from tests.factories import make_demand, make_operator, make_org, make_user
 from tests.sheets import xlsx_of as xlsx_bytes
 from tt_platform.accounts.models import OrgKind
+from tt_platform.achievements import services as achievements
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit.models import AuditEntry
 from tt_platform.bulk import columns, files, services, template
 from tt_platform.bulk.models import ImportJob, ImportStatus
 from tt_platform.demands.models import Demand
 from tt_platform.indexing.outbox import SearchOutbox
+from tt_platform.listings import services as listings
 from tt_platform.listings.models import ListingStatus
 
 VALID_UNTIL = (dt.date.today() + dt.timedelta(days=200)).isoformat()
@@ -253,9 +255,10 @@ def test_the_template_has_bilingual_headers_drop_downs_and_reads_back(app, db, t
     assert not report.has_errors, report.to_json()
 
 
-def test_the_cli_imports_and_exits_non_zero_on_errors(app, db, tmp_path, university):
+def test_the_cli_imports_and_exits_non_zero_on_errors(app, db, tmp_path, university, index):
     org, _admin = university
     make_operator()
+    db.session.commit()  # as a real database would hold them: each command rolls back what it did not commit
     good, bad = tmp_path / "good.xlsx", tmp_path / "bad.xlsx"
     good.write_bytes(xlsx_bytes([result_row(11), result_row(12)]))
     bad.write_bytes(xlsx_bytes([result_row(13), result_row(14, **{"技术领域* Technology field": "XX"})]))
@@ -265,9 +268,14 @@ def test_the_cli_imports_and_exits_non_zero_on_errors(app, db, tmp_path, univers
     failed = runner.invoke(args=["import", "results", str(bad), "--org", org.credit_code])
     assert failed.exit_code != 0 and "row 3" in failed.output
     assert count(db, Achievement, organisation_id=org.id) == 0
+    assert index.count() == 0  # the dry run and the failed file indexed nothing
     done = runner.invoke(args=["import", "results", str(good), "--org", org.credit_code])
     assert done.exit_code == 0, done.output
     assert count(db, Achievement, organisation_id=org.id) == 2
+    # indexed alongside the import: searchable at once, the outbox rows processed
+    ids = db.session.scalars(sa.select(Achievement.id).where(Achievement.organisation_id == org.id)).all()
+    assert set(index.versions()) == {f"achievement:{i}" for i in ids} and "indexed for search" in done.output
+    assert count(db, SearchOutbox, processed_at=None) == 0
 
 
 def test_the_web_flow_preview_confirm_and_permissions(app, db, login, tmp_path, university):
@@ -337,3 +345,46 @@ def test_stale_previews_are_discarded_and_their_files_deleted(app, db, login, tm
     assert "1 stale" in runner.invoke(args=["import", "purge", "--days", "2"]).output
     db.session.refresh(job)
     assert job.status is ImportStatus.DISCARDED and job.stored_name is None and not stored.exists()
+
+
+def test_a_row_failing_in_the_service_inside_a_batch_is_named_and_nothing_is_written(
+        app, db, university, monkeypatch):
+    """Rows are saved 200 to a flush; a row the service refuses sends its chunk back row by row."""
+    org, admin = university
+    original = listings.create_listing
+
+    def refusing(user, model, data, **kwargs):
+        if data.title.endswith("第150号"):
+            raise achievements.AchievementError("该成果不能发布（测试）")
+        return original(user, model, data, **kwargs)
+
+    monkeypatch.setattr(listings, "create_listing", refusing)
+    report = run("results", csv_bytes([result_row(n) for n in range(1, 301)]), "r.csv", admin, org)
+    assert not report.written and report.counts()["error"] == 1
+    assert [(r.number, r.errors) for r in report.rows if r.errors] == [(151, [("行", "该成果不能发布（测试）")])]
+    assert [r.action for r in report.rows].count("created") == 299
+    assert count(db, Achievement, organisation_id=org.id) == 0
+
+
+def test_a_conflict_only_the_database_sees_is_named_on_its_row(app, db, university, monkeypatch):
+    org, admin = university
+    other = make_org(OrgKind.UNIVERSITY)
+    taken = csv_bytes([result_row(900, **{"外部编号 External reference": "OTHER-1"})])
+    assert not run("results", taken, "o.csv", make_user(other, admin=True), other).has_errors
+    original = listings.create_listing
+
+    def racing(user, model, data, **kwargs):
+        listing = original(user, model, data, **kwargs)
+        if data.title.endswith("第7号"):
+            listing.external_ref = "OTHER-1"  # as if another import took the reference after this file was read
+        return listing
+
+    monkeypatch.setattr(listings, "create_listing", racing)
+    rows = [result_row(n) for n in range(1, 11)]
+    for row in rows:
+        row.pop("外部编号 External reference")
+    report = run("results", csv_bytes(rows), "r.csv", admin, org)
+    assert not report.written
+    assert [r.number for r in report.rows if r.errors] == [8]
+    assert "冲突" in next(r for r in report.rows if r.errors).errors[0][1]
+    assert count(db, Achievement, organisation_id=org.id) == 0
