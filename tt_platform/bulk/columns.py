@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -159,6 +160,22 @@ class Column:
         if self.kind == "codes":
             return [self.codes.resolve(part) for part in LIST_SEPARATORS.split(text) if part.strip()]
         return text
+
+
+def write(column: Column, value: object) -> str:
+    """A form field's value as the cell `column.read` reads back to the same value (the exports that
+    re-import: a listing through its edit form, then through this)."""
+    if value is None:
+        return ""
+    if column.kind == "date":
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if column.kind == "bool":
+        return "是" if value else "否"
+    if column.kind == "money":
+        return format(value, "f") if isinstance(value, Decimal) else str(value)
+    if column.kind == "codes":
+        return "，".join(str(v) for v in value)
+    return str(value)
 
 
 def _date(text: str) -> str:

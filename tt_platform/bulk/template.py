@@ -12,6 +12,7 @@ import io
 import xlsxwriter
 from flask_babel import gettext as _
 
+from tt_platform.bulk import columns
 from tt_platform.bulk.columns import Column, Layout
 
 _LISTS_SHEET = "代码表"
@@ -27,7 +28,8 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def template_xlsx(layout: Layout, title: str) -> bytes:
+def template_xlsx(layout: Layout, title: str, rows: list[list[str]] | None = None) -> bytes:
+    """The template; with `rows`, those rows in place of the example (a filled template to edit and re-import)."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
                                         "strings_to_formulas": False, "strings_to_urls": False})
@@ -42,13 +44,15 @@ def template_xlsx(layout: Layout, title: str) -> bytes:
     for group in layout.groups:
         cells += [(column, f"{zh} {en}") for _i, column, zh, en in group.numbered()]
     list_columns: dict[int, str] = {}
+    last = max(_ROWS, len(rows or []) + 1)
     for index, (column, header) in enumerate(cells):
         sheet.write_string(0, index, header, required if column.required else optional)
-        sheet.write_string(1, index, column.example)
+        if rows is None:
+            sheet.write_string(1, index, column.example)
         sheet.set_column(index, index, 18 if column.kind != "text" else 24, text)
         if column.codes is None:
             if column.kind == "bool":
-                sheet.data_validation(1, index, _ROWS, index, {"validate": "list", "source": ["是", "否"]})
+                sheet.data_validation(1, index, last, index, {"validate": "list", "source": ["是", "否"]})
             continue
         key = id(column.codes)
         if key not in list_columns:
@@ -62,7 +66,11 @@ def template_xlsx(layout: Layout, title: str) -> bytes:
         validation = {"validate": "list", "source": list_columns[key]}
         if column.kind == "codes":  # several values in one cell: the list offers one, typing more is fine
             validation |= {"error_type": "information", "error_message": _("Separate several values with ，")}
-        sheet.data_validation(1, index, _ROWS, index, validation)
+        sheet.data_validation(1, index, last, index, validation)
+    for number, values in enumerate(rows or [], start=1):
+        for index, value in enumerate(values):
+            if value:
+                sheet.write_string(number, index, value)  # text, never a formula, whatever it starts with
     sheet.set_row(0, 36)
     sheet.freeze_panes(1, 0)
     lists.hide()
@@ -80,3 +88,23 @@ def template_xlsx(layout: Layout, title: str) -> bytes:
         guide.write_string(row, 0, note)
     book.close()
     return buffer.getvalue()
+
+
+def listing_rows(kind, listings) -> list[list[str]]:
+    """Listings as template rows: each through its kind's edit form (as the edit page shows it), each
+    field written as the cell the importer reads back to the same value."""
+    layout = kind.layout
+    rows = []
+    for listing in listings:
+        form = kind.form(formdata=None, obj=listing, meta={"csrf": False})
+        form.load(listing)
+        data = form.data
+        data["external_ref"] = getattr(listing, "external_ref", None)  # the importer's key, not a form field
+        row = [columns.write(column, data.get(column.key)) for column in layout.columns]
+        for group in layout.groups:
+            entries = data.get(group.form_key) or []
+            for index, column, _zh, _en in group.numbered():
+                entry = entries[index] if index < len(entries) else {}
+                row.append(columns.write(column, entry.get(column.key)))
+        rows.append(row)
+    return rows

@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -33,7 +34,9 @@ def _kind(name: str) -> services.ImportKind:
 def index():
     recent = jobs.recent_for(current_user)
     kinds = {name: kind for name, kind in services.KINDS.items() if services.may_import(current_user, kind)}
-    return render_template("bulk/index.html", kinds=kinds, recent=recent)
+    owners = {name: services.importing_organisations(current_user, kind) for name, kind in kinds.items()
+              if kind.create is not None}
+    return render_template("bulk/index.html", kinds=kinds, recent=recent, owners=owners)
 
 
 @bp.route("/template/<kind_name>.xlsx")
@@ -43,6 +46,23 @@ def template_download(kind_name: str):
     body = template.template_xlsx(kind.layout, str(kind.label))
     return body, 200, {"Content-Type": XLSX,
                        "Content-Disposition": f'attachment; filename="import-template-{kind.name}.xlsx"'}
+
+
+@bp.route("/<kind_name>/existing.xlsx")
+@permission(LOGIN)
+def existing_download(kind_name: str):
+    """An organisation's listings as a filled template: edit the rows, re-import with “update existing”."""
+    kind = _kind(kind_name)
+    if kind.create is None:
+        abort(404)  # organisations and contracts are not edited this way
+    organisation = db.session.get(Organisation, request.args.get("organisation_id", type=int) or 0)
+    if organisation is None or organisation not in services.importing_organisations(current_user, kind):
+        abort(404)
+    listings = db.session.scalars(sa.select(kind.model).where(kind.model.organisation_id == organisation.id)
+                                  .order_by(kind.model.id)).all()
+    body = template.template_xlsx(kind.layout, str(kind.label), rows=template.listing_rows(kind, listings))
+    return body, 200, {"Content-Type": XLSX, "Cache-Control": "no-store",
+                       "Content-Disposition": f'attachment; filename="{kind.name}-{organisation.id}.xlsx"'}
 
 
 @bp.route("/<kind_name>/new", methods=["GET", "POST"])
