@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         alerts,
         api,
         brokerage,
+        challenges,
         cli,
         contracts,
         demands,
@@ -42,7 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     # Bottom up: each feature registers its template helpers, search mapping and seams itself.
     for feature in (i18n, web, errors, indexing, listings, demands, achievements, contracts, alerts, brokerage,
-                    roadshows, pricing, api, cli):
+                    challenges, roadshows, pricing, api, cli):
         feature.init_app(app)
 
     from tt_platform.accounts.views import bp as accounts_bp

@@ -17,7 +17,8 @@ listings_cli = AppGroup("listings", help="Listing maintenance (run `expire` dail
 
 
 def init_app(app) -> None:
-    for group in (demo_cli, accounts_cli, listings_cli, search_cli, import_cli, match_cli, alerts_cli):
+    for group in (demo_cli, accounts_cli, listings_cli, search_cli, import_cli, match_cli, alerts_cli,
+                  challenges_cli):
         app.cli.add_command(group)
     app.cli.add_command(bootstrap)
 
@@ -138,6 +139,20 @@ def alerts_run():
     db.session.commit()
     click.echo(f"subscriptions: {report.subscriptions}, notifications: {report.notifications}, "
                f"e-mails: {report.mails}, failed: {report.failed}")
+
+
+challenges_cli = AppGroup("challenges", help="揭榜挂帅 reminders (run `remind` from cron, e.g. hourly).")
+
+
+@challenges_cli.command("remind")
+def challenges_remind():
+    """Remind applicants with unsubmitted drafts before the window closes, teams before milestones fall
+    due and experts with applications to score (idempotent: each reminder once per person)."""
+    from tt_platform.challenges import outreach
+
+    report = outreach.remind()
+    db.session.commit()
+    click.echo(f"window closing: {report.closing}, milestones due: {report.milestones}, experts: {report.experts}")
 
 
 @search_cli.command("drain")

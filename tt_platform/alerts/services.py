@@ -28,6 +28,38 @@ from tt_platform.security import NotAllowed, NotFound
 log = logging.getLogger(__name__)
 MAX_PER_USER = 100
 ENDPOINTS = {"demand": "demands.detail", "achievement": "achievements.detail"}
+#: Where notifications about other things link to (a challenge, a milestone…), registered by the feature
+#: that owns them from its init_app: kind → function(object id) → URL.
+_LINKS: dict = {}
+
+
+def register_link(kind: str, build) -> None:
+    """A feature's notifications of `kind` link to `build(object_id)`; alerts never imports the feature."""
+    _LINKS[kind] = build
+
+
+def notification_url(notification: Notification) -> str:
+    if notification.listing_type in _LINKS:
+        return _LINKS[notification.listing_type](notification.listing_id)
+    return url_for(ENDPOINTS[notification.listing_type], listing_id=notification.listing_id)
+
+
+def notify(user: User, kind: str, object_id: int, message: str, *, mail_subject: str | None = None) -> bool:
+    """A notification about something a feature registered a link for; once per user, object and
+    message (so a command that runs from cron can call it again safely). With `mail_subject`, an e-mail
+    too (unless mail goes to the console). True when it was new. The caller commits."""
+    message = message[:500]
+    exists = db.session.scalar(sa.select(Notification.id).where(
+        Notification.user_id == user.id, Notification.listing_type == kind, Notification.listing_id == object_id,
+        Notification.message == message))
+    if exists is not None:
+        return False
+    db.session.add(Notification(user_id=user.id, listing_type=kind, listing_id=object_id, message=message))
+    if mail_subject and current_app.config["MAIL_BACKEND"] != "console":
+        with force_locale(user.locale or current_app.config["DEFAULT_LOCALE"]):
+            url = _LINKS[kind](object_id) if kind in _LINKS else ""
+            mail.send(user.email, mail_subject, f"{message}\n{url}")
+    return True
 
 
 class AlertError(Exception):

@@ -24,7 +24,8 @@ def index():
     notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == current_user.id)
                                .order_by(Notification.created_at.desc()).limit(200)).all()
     return render_template("alerts/index.html", subscriptions=subs, notifications=notes,
-                           listing_endpoints=services.ENDPOINTS, list_endpoints=LIST_ENDPOINTS)
+                           listing_endpoints=services.ENDPOINTS, list_endpoints=LIST_ENDPOINTS,
+                           notification_url=services.notification_url)
 
 
 @bp.route("/follow/<kind>/<int:listing_id>", methods=["POST"])

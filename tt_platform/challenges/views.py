@@ -8,9 +8,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from search.backends.base import BackendUnavailable
 from tt_platform import spreadsheets, taxonomy
 from tt_platform.accounts.models import ORG_KIND_LABELS
-from tt_platform.challenges import delivery, scoring, services, statistics
+from tt_platform.challenges import delivery, outreach, scoring, services, statistics
 from tt_platform.challenges.forms import ApplicationForm, ChallengeForm
 from tt_platform.challenges.models import (
     PHASE_LABELS,
@@ -604,3 +605,30 @@ def stats_page():
 def stats_export(fmt: str):
     headers, rows = statistics.export_rows(statistics.table(_grouping()))
     return spreadsheets.list_download(_("Challenge statistics"), fmt, headers, rows)
+
+
+# --- likely applicants -------------------------------------------------------------------------
+
+@bp.route("/<int:challenge_id>/suggestions")
+@permission(LOGIN)
+def suggestions(challenge_id: int):
+    challenge = _visible_or_404(challenge_id)
+    if not (services.is_authorised(current_user, challenge) or current_user.is_operator):
+        abort(403)
+    try:
+        found, unavailable = outreach.suggest(challenge), False
+    except BackendUnavailable:
+        found, unavailable = [], True
+    return render_template("challenges/suggestions.html", challenge=challenge, suggestions=found,
+                           unavailable=unavailable, open_now=challenge.window_open(utcnow())
+                           or (challenge.state is ChallengeState.PUBLISHED and utcnow() < challenge.closes_at))
+
+
+@bp.route("/<int:challenge_id>/invite", methods=["POST"])
+@permission(LOGIN)
+def invite(challenge_id: int):
+    challenge = _visible_or_404(challenge_id)
+    return commit_action(lambda: _("Invitation sent to %(n)d member(s).",
+                                   n=outreach.invite(current_user, challenge, _form_int("organisation_id"))),
+                         errors=services.ChallengeError,
+                         next_url=url_for("challenges.suggestions", challenge_id=challenge.id))
