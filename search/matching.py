@@ -163,6 +163,19 @@ def fuse(rankings: Sequence[tuple[list[SearchHit], float]], weights: Weights) ->
     return score_sum(rankings)
 
 
+def _without_unseen_votes(fused: dict[str, float], dense: DenseChannel, weights: Weights) -> dict[str, float]:
+    """A listing the dense channel cannot see (no vector yet: new or just edited, before `flask search
+    embed`) gets no vote from it, which is not a bad vote: its fused score is the weighted mean of the
+    channels that could score it, scaled to all channels, as if the missing one agreed with them.
+    Parameter-free; a listing with a vector is scored as before."""
+    lexical = weights.channel_words + weights.channel_bigrams
+    if lexical <= 0:
+        return fused
+    scale = (lexical + weights.channel_dense) / lexical
+    return {doc_id: score * scale if dense.store.vector(doc_id) is None else score
+            for doc_id, score in fused.items()}
+
+
 @dataclass(frozen=True)
 class DenseChannel:
     """The dense channel: a stored listing uses its own vector, other text is embedded; the nearest
@@ -231,6 +244,8 @@ def match(backend: SearchBackend, mq: MatchQuery, *, limit: int = 20, weights: W
         futures.append((_POOL.submit(dense.nearest, vector, mq, filters, weights.depth), weights.channel_dense))
     channels = [(future.result(), weight) for future, weight in futures]
     fused = fuse(channels, weights)
+    if dense is not None and vector is not None and channels[-1][0]:
+        fused = _without_unseen_votes(fused, dense, weights)
     # Structured fit (≤ 0.08 in all) reorders only near neighbours: a few candidates beyond `limit` do.
     ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[: max(limit + 10, 30)]
     now = now or time.time()

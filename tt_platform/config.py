@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_SYNONYMS": True,
     #: Drain the search outbox right after each request that changed listings (one-process installs).
     "SEARCH_DRAIN_IN_REQUEST": True,
+    #: after that drain, embed the listings just written when there are at most this many (0: never;
+    #: the cron `flask search embed` does the rest)
+    "SEARCH_EMBED_IN_REQUEST": 16,
     #: Elasticsearch 8.x cluster URL for SEARCH_BACKEND=elasticsearch.
     "ELASTICSEARCH_URL": "http://127.0.0.1:9200",
     #: Read alias of the listings index (the write alias is `<alias>-write`; indices `<alias>_v<n>`).

@@ -136,3 +136,25 @@ def test_vector_store_keeps_numpy_blas_on_one_thread(tmp_path):
 
     VectorStore(tmp_path, 8, "test-model")
     assert [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"] == [1]
+
+
+def test_a_listing_without_a_vector_is_not_outranked_for_the_missing_vote(tmp_path):
+    """A fresh listing (no vector before `flask search embed`) that both word channels rank first stays
+    first: the dense channel's missing vote counts as neither a good nor a bad one."""
+    embedder = HashEmbedder()
+    backend = EmbeddedBackend(tmp_path / "index")
+    fresh = doc(1, "风电叶片覆冰在线监测与预警方法", keywords=["覆冰", "在线监测", "风电叶片"])
+    others = [doc(n, f"风电叶片覆冰监测装置第{n}代", keywords=["覆冰"]) for n in range(2, 12)]
+    backend.upsert([fresh, *others])
+    backend.commit()
+    store = VectorStore(tmp_path / "v", embedder.dims, embedder.name)
+    store.put(others, embedder)  # every listing but the fresh one has its vector
+    mq = MatchQuery(title="风电叶片覆冰在线监测与预警方法", text="", keywords=["覆冰", "在线监测", "风电叶片"],
+                    filters=Filters(kind="achievement"))
+    lexical_only = match(backend, mq)
+    assert lexical_only[0].doc_id == "achievement:1"  # the word channels agree it is the best
+    found = match(backend, mq, dense=DenseChannel(store, embedder))
+    assert found[0].doc_id == "achievement:1", [(m.doc_id, round(m.text_score, 3)) for m in found[:4]]
+    # with its vector it is scored as every other listing is, and stays first
+    store.put([fresh], embedder)
+    assert match(backend, mq, dense=DenseChannel(store, embedder))[0].doc_id == "achievement:1"

@@ -46,9 +46,14 @@ def init_app(app) -> None:
         # installs turn this off (TT_SEARCH_DRAIN_IN_REQUEST=0) and run `flask search drain` workers.
         if g.pop("tt_drain_index", False) and app.config["SEARCH_DRAIN_IN_REQUEST"]:
             try:
-                sync.drain()
+                report = sync.drain()
                 db.session.commit()
             except Exception:  # the change is committed; the outbox keeps it for the next drain
                 db.session.rollback()
                 log.exception("in-request index drain failed; rows stay in the outbox")
+            else:
+                try:  # a fresh listing's vector now, so every channel can rank it (cron catches up otherwise)
+                    sync.embed_fresh(report.documents, app.config["SEARCH_EMBED_IN_REQUEST"])
+                except Exception:
+                    log.exception("in-request embedding failed; `flask search embed` will add the vectors")
         return response

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -32,6 +32,8 @@ class DrainReport:
     upserted: int = 0
     deleted: int = 0
     failed: bool = False
+    #: the documents sent to the engine (for the vectors of fresh listings, `embed_fresh`)
+    documents: list = field(default_factory=list)
 
 
 def _documents(entity, ids: list[int]) -> dict[int, object]:
@@ -61,6 +63,7 @@ def drain(limit: int = 10_000) -> DrainReport:
                 continue
             docs = _documents(entity, sorted(ids))
             report.upserted += backend.upsert(docs.values())
+            report.documents.extend(docs.values())
             report.deleted += backend.delete(doc_id(name, i) for i in ids if i not in docs)
         backend.commit()
     except BackendUnavailable as exc:
@@ -228,6 +231,27 @@ def embed(progress: Callable[[int], None] | None = None, batch: int = 256) -> Em
     store.build_ann()
     store.save()
     return report
+
+
+#: a vector store this small is saved after each in-request embedding (at 100k vectors a save writes ~80 MB:
+#: there the cron `flask search embed` persists them)
+SAVE_AFTER_FRESH_MAX = 20_000
+
+
+def embed_fresh(documents, limit: int) -> int:
+    """Vectors for listings just written (a request's drain), so that a new listing is matched by every
+    channel at once rather than after the next `flask search embed`. Only when there are at most `limit`
+    of them (the model takes ~70 ms a listing on the CPU); more, as after an import, are left to cron."""
+    vectors = get_vectors()
+    if vectors is None or not documents or limit <= 0:
+        return 0
+    todo = vectors.store.missing(documents)
+    if not todo or len(todo) > limit:
+        return 0
+    computed = _embed_batch(vectors.store, vectors.embedder, todo, EmbedReport())
+    if len(vectors.store) <= SAVE_AFTER_FRESH_MAX:
+        vectors.store.save()
+    return computed
 
 
 def _embed_batch(store, embedder, docs, report) -> int:

@@ -1,4 +1,5 @@
 import json
+import re
 
 import sqlalchemy as sa
 
@@ -153,3 +154,35 @@ def test_api_matches_for_a_stored_listing(client, login, db, index):
     assert client.get(f"/api/v1/match/demand/{demand.id}?limit=x").status_code == 400
 
 
+
+
+def test_two_fresh_near_identical_listings_find_each_other_first(app, client, login, db, index):
+    """A result and a demand approved minutes apart, with the same words and field, each come first on
+    the other's match page: they get their vectors in the request that published them, and the fusion
+    gives no penalty to a listing a channel has not seen."""
+    from tests.factories import make_demand, make_operator
+    from tt_platform.demands.models import Demand
+    from tt_platform.indexing.engine import get_vectors
+
+    uni = make_org(OrgKind.UNIVERSITY)
+    for n in range(8):
+        make_achievement(uni, title=f"风电叶片覆冰监测装置第{n}代", keywords="覆冰,风电叶片,监测", field_code="T06")
+    sync.rebuild()
+    assert app.test_cli_runner().invoke(args=["search", "embed"]).exit_code == 0
+    words = {"title": "海上风电叶片前缘侵蚀在线监测系统", "keywords": "前缘侵蚀,在线监测,海上风电叶片",
+             "field_code": "T06", "status": ListingStatus.PENDING}
+    result = make_achievement(make_org(OrgKind.UNIVERSITY), description="叶片前缘侵蚀的声发射在线监测与寿命评估",
+                              **words)
+    demand = make_demand(make_org(), problem="海上风机叶片前缘侵蚀严重，需要在线监测", **words)
+    db.session.commit()
+    operator = login(make_operator())
+    for kind, listing in (("achievement", result), ("demand", demand)):
+        assert operator.post(f"/review/{kind}/{listing.id}", data={"decision": "approve"}).status_code == 302
+    store = get_vectors().store
+    assert store.vector(f"achievement:{result.id}") is not None and store.vector(f"demand:{demand.id}") is not None
+
+    html = client.get(f"/matches/demand/{demand.id}").get_data(as_text=True)
+    assert re.findall(r'href="/results/(\d+)"', html)[0] == str(result.id)
+    html = client.get(f"/matches/result/{result.id}").get_data(as_text=True)
+    assert re.findall(r'href="/demands/(\d+)"', html)[0] == str(demand.id)
+    assert db.session.get(Demand, demand.id).status is ListingStatus.PUBLISHED
