@@ -228,6 +228,7 @@ class Application(db.Model):
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     milestones: Mapped[list[Milestone]] = relationship(back_populates="application", order_by="Milestone.position",
                                                       cascade="all, delete-orphan")
+    attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id", cascade="all, delete-orphan")
 
 
 class ExpertProfile(db.Model):
@@ -389,3 +390,21 @@ class Payment(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     milestone: Mapped[Milestone] = relationship(back_populates="payments")
+
+
+class Attachment(db.Model):
+    """A file attached to an application (plans, reports, certificates); the bytes live in the upload
+    directory under `stored_name` and are always served as a download."""
+
+    __tablename__ = "challenge_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge_application.id", ondelete="CASCADE"),
+                                                index=True)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -18,6 +21,7 @@ from tt_platform.challenges.models import (
     PUBLIC_STATES,
     Application,
     ApplicationStatus,
+    Attachment,
     Challenge,
     ChallengeState,
     ExpertProfile,
@@ -826,3 +830,60 @@ def expert_panels(user) -> list[PanelMember]:
         return []
     return list(db.session.scalars(sa.select(PanelMember).where(PanelMember.user_id == user.id)
                                    .order_by(PanelMember.id.desc())))
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+#: What an application may carry: documents, spreadsheets, slides, scans and images, text.
+ALLOWED_ATTACHMENTS = {
+    ".pdf": "application/pdf", ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".txt": "text/plain",
+}
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+MAX_ATTACHMENTS = 10
+
+
+def add_attachment(user, application: Application, filename: str, data: bytes, upload_dir: Path, *,
+                   now: dt.datetime | None = None) -> Attachment:
+    """The applicant attaches a file while the application can still be changed (type and size limited)."""
+    _require_applicant(user, application)
+    if application.status not in EDITABLE:
+        raise ChallengeError(_("Only drafts and returned applications can be changed."))
+    _before_close(application.challenge, now or utcnow())
+    name = Path(filename or "").name.strip()[:200]
+    suffix = Path(name).suffix.lower()
+    if not name or suffix not in ALLOWED_ATTACHMENTS:
+        raise ChallengeError(_("Allowed files: PDF, Word, Excel, PowerPoint, PNG, JPEG and text."))
+    if not data:
+        raise ChallengeError(_("The file is empty."))
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise ChallengeError(_("Files may have at most 5 MB."))
+    if len(application.attachments) >= MAX_ATTACHMENTS:
+        raise ChallengeError(_("An application carries at most %(n)d files.", n=MAX_ATTACHMENTS))
+    stored = uuid.uuid4().hex
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    # written before the row: a failed commit leaves an orphan file (harmless), never a row without bytes
+    (upload_dir / stored).write_bytes(data)
+    attachment = Attachment(filename=name, stored_name=stored, content_type=ALLOWED_ATTACHMENTS[suffix],
+                            size=len(data), sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=user.id)
+    application.attachments.append(attachment)
+    db.session.flush()  # write now: a broken constraint fails inside the service, not at the request's commit
+    audit.record(user, "challenge_application", application.id, "attachment", note=name)
+    return attachment
+
+
+def remove_attachment(user, application: Application, attachment_id: int, *, now: dt.datetime | None = None) -> None:
+    _require_applicant(user, application)
+    if application.status not in EDITABLE:
+        raise ChallengeError(_("Only drafts and returned applications can be changed."))
+    _before_close(application.challenge, now or utcnow())
+    attachment = next((a for a in application.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise ChallengeError(_("No such file."))
+    application.attachments.remove(attachment)
+    audit.record(user, "challenge_application", application.id, "attachment_removed", note=attachment.filename)

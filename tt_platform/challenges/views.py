@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -632,3 +633,42 @@ def invite(challenge_id: int):
                                    n=outreach.invite(current_user, challenge, _form_int("organisation_id"))),
                          errors=services.ChallengeError,
                          next_url=url_for("challenges.suggestions", challenge_id=challenge.id))
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+@bp.route("/applications/<int:application_id>/attachments", methods=["POST"])
+@permission(LOGIN)
+def add_attachment(application_id: int):
+    found = _application_or_404(application_id)
+
+    def run():
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise services.ChallengeError(_("Choose a file."))
+        data = upload.stream.read(services.MAX_ATTACHMENT_BYTES + 1)
+        services.add_attachment(current_user, found, upload.filename, data, Path(current_app.config["UPLOAD_DIR"]))
+        return _("File attached.")
+    return commit_action(run, errors=services.ChallengeError, next_url=_app_url(found))
+
+
+@bp.route("/applications/<int:application_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
+@permission(LOGIN)
+def remove_attachment(application_id: int, attachment_id: int):
+    found = _application_or_404(application_id)
+    return commit_action(lambda: services.remove_attachment(current_user, found, attachment_id)
+                         or _("File removed."), errors=services.ChallengeError, next_url=_app_url(found))
+
+
+@bp.route("/applications/<int:application_id>/attachments/<int:attachment_id>")
+@permission(LOGIN)
+def attachment(application_id: int, attachment_id: int):
+    found = _application_or_404(application_id)
+    item = next((a for a in found.attachments if a.id == attachment_id), None)
+    if item is None:
+        abort(404)
+    path = Path(current_app.config["UPLOAD_DIR"]) / item.stored_name
+    if not path.is_file():
+        abort(404)
+    # always a download: an uploaded file must never render in our origin
+    return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.filename)
