@@ -312,6 +312,50 @@ def match_run(queries_path, out_path, depth):
     click.echo(f"{n} demands ranked into {out_path}")
 
 
+judgments_cli = AppGroup("judgments", help="The grades people gave the platform's suggestions.")
+match_cli.add_command(judgments_cli)
+
+
+@judgments_cli.command("export")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+def judgments_export(out):
+    """Write the installation's judgments as a qrels file (query_id<TAB>doc_id<TAB>grade, the format of
+    the benchmark's eval.py): one line per graded pair, the median of its graders' grades."""
+    from tt_platform.judgments import services
+
+    judged = services.qrels()
+    lines = [f"{query}\t{target}\t{grade}" for query, targets in judged.items() for target, grade in targets.items()]
+    with open(out, "w", encoding="utf-8") as handle:
+        handle.write("".join(line + "\n" for line in lines))
+    click.echo(f"{len(lines)} judgments of {len(judged)} listings written to {out}")
+
+
+@match_cli.command("evaluate")
+def match_evaluate():
+    """Score the current ranking on the installation's judgments (nDCG@10, Recall@50, MRR@10, unjudged@10)
+    and keep the figures for the operators' page (e.g. nightly)."""
+    from search.backends.base import BackendUnavailable
+    from tt_platform.judgments import services as judgments
+    from tt_platform.matching import services
+
+    try:
+        result = services.evaluate_judgments()
+    except BackendUnavailable as exc:
+        raise click.ClickException(f"search engine unavailable: {exc}") from exc
+    if result is None:
+        click.echo("no judgments yet: grade suggestions on match pages first")
+        return
+    scores, count, by_field = result
+    judgments.record_evaluation(scores, count, by_field)
+    db.session.commit()
+
+    def show(value):
+        return "—" if value is None else f"{value:.4f}"
+
+    click.echo(f"{scores.queries} judged listings, {count} judgments: nDCG@10={show(scores.ndcg10)} "
+               f"Recall@50={show(scores.recall50)} MRR@10={show(scores.mrr10)} unjudged@10={scores.unjudged10:.2f}")
+
+
 @match_cli.command("summarise")
 @click.option("--limit", type=int, default=None, help="refresh at most this many demands")
 def match_summarise(limit):

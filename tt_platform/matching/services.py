@@ -9,14 +9,16 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from search import evaluation
 from search.backends.base import BackendUnavailable
-from search.documents import ACHIEVEMENT, DEMAND, Filters, MatchQuery
+from search.documents import ACHIEVEMENT, DEMAND, Filters, MatchQuery, split_doc_id
 from search.matching import DenseChannel, Match, PreparedQuery, match, prepare
 from tt_platform.achievements.models import Achievement
 from tt_platform.database import db
 from tt_platform.demands.models import Demand
 from tt_platform.indexing import registry
 from tt_platform.indexing.engine import get_backend, get_vectors
+from tt_platform.judgments import services as judgments
 from tt_platform.listings.models import PUBLIC_STATES
 from tt_platform.matching.models import MatchSummary
 from tt_platform.vocabulary import services as vocabulary
@@ -89,7 +91,7 @@ def match_demand_text(mq: MatchQuery, limit: int = 100) -> list[Match]:
 
 
 __all__ = ["BackendUnavailable", "MatchPage", "MatchRow", "match_demand_text", "match_page", "matches_for",
-           "summarise_demands"]
+           "summarise_demands", "evaluate_judgments"]
 
 
 def summarise_demands(limit: int | None = None) -> int:
@@ -111,3 +113,31 @@ def summarise_demands(limit: int | None = None) -> int:
         db.session.add(summary)
         count += 1
     return count
+
+
+def evaluate_judgments(depth: int = 50):
+    """Score the current ranking on the installation's judgments: each judged listing's match list (50
+    deep) against its graded suggestions. Returns (Scores, judgments, by_field), or None without any."""
+    judged = judgments.qrels()
+    if not judged:
+        return None
+    runs: dict[str, list[str]] = {}
+    for query_doc in judged:
+        kind, listing_id = split_doc_id(query_doc)
+        listing = db.session.get(registry.model(kind), listing_id) if registry.model(kind) else None
+        if listing is None:
+            continue  # deleted since: it scores 0, as a query the run lacks does
+        runs[query_doc] = [row.match.doc_id for row in matches_for(listing, limit=depth)]
+    scores = evaluation.evaluate(judged, runs)
+    fields = judgments.query_fields()
+    by_field: dict[str, dict] = {}
+    for query_doc, figures in scores.per_query.items():
+        by_field.setdefault(fields.get(query_doc) or "", []).append(figures)
+    summary = {}
+    for code, rows in by_field.items():
+        def mean(key, rows=rows):
+            values = [r[key] for r in rows if key in r and r[key] == r[key]]  # NaN != NaN: not judged
+            return round(sum(values) / len(values), 4) if values else None
+        summary[code] = {"queries": len(rows), "ndcg10": mean("ndcg10"), "recall50": mean("recall50"),
+                         "mrr10": mean("mrr10")}
+    return scores, sum(len(t) for t in judged.values()), summary

@@ -1,29 +1,82 @@
-"""Match pages: results for a demand, demands for a result, similar listings — each with reasons."""
+"""Match pages: results for a demand, demands for a result, similar listings — each with reasons, and
+the grades that brokers, operators and the listing's owners give the suggestions."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from search.backends.base import BackendUnavailable
+from search.documents import split_doc_id
+from tt_platform.database import db
+from tt_platform.indexing import registry
+from tt_platform.judgments import services as judgments
+from tt_platform.judgments.forms import GradeForm
+from tt_platform.judgments.models import GRADES
 from tt_platform.listings import services as listings
 from tt_platform.matching import services
-from tt_platform.security import PUBLIC, permission
+from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, permission
 
 bp = Blueprint("matching", __name__, url_prefix="/matches")
 KINDS = services.LISTING_KINDS
 
 
-@bp.route("/<kind>/<int:listing_id>")
-@permission(PUBLIC)
-def for_listing(kind: str, listing_id: int):
+def _listing(kind: str, listing_id: int):
     model = KINDS.get(kind)
     if model is None:
         abort(404)
-    listing = listings.get_visible(model, listing_id, current_user)
+    return listings.get_visible(model, listing_id, current_user)
+
+
+@bp.route("/<kind>/<int:listing_id>")
+@permission(PUBLIC)
+def for_listing(kind: str, listing_id: int):
+    listing = _listing(kind, listing_id)
     try:
         page = services.match_page(listing, limit=20, similar_limit=6)
         rows, similar, available = page.rows, page.similar, True
     except BackendUnavailable:
         rows, similar, available = [], [], False
+    can_grade = judgments.may_grade(current_user, listing)
     return render_template("matching/matches.html", listing=listing, kind=kind, rows=rows, similar=similar,
-                           available=available)
+                           available=available, can_grade=can_grade, grade_labels=GRADES,
+                           grades=judgments.grades_by(current_user, listing) if can_grade else {})
+
+
+@bp.route("/<kind>/<int:listing_id>/grade", methods=["POST"])
+@permission(LOGIN)
+def grade(kind: str, listing_id: int):
+    """A grade of one suggestion on this page (one per person and pair; a second one changes it)."""
+    listing = _listing(kind, listing_id)
+    form = GradeForm()
+    target = None
+    if form.validate_on_submit():
+        try:
+            target_kind, target_id = split_doc_id(form.target.data)
+        except ValueError:
+            abort(404)
+        model = registry.model(target_kind)
+        target = db.session.get(model, target_id) if model is not None else None
+        if target is None or not listings.can_view(current_user, target):
+            abort(404)
+        try:
+            judgments.grade(current_user, listing, target, form.grade.data, form.reason.data)
+        except NotAllowed:
+            abort(403)
+        except judgments.GradeError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Grade saved: %(grade)s.", grade=GRADES[form.grade.data]), "success")
+    else:
+        flash(_("Choose a grade from 3 (highly relevant) to 0 (not relevant)."), "danger")
+    anchor = f"m-{form.target.data.replace(':', '-')}" if target is not None else None
+    return redirect(url_for("matching.for_listing", kind=kind, listing_id=listing_id, _anchor=anchor))
+
+
+@bp.route("/quality")
+@permission(OPERATOR)
+def quality():
+    """How good matching is on this installation's own judgments: the evaluations over time, per 技术领域."""
+    return render_template("judgments/quality.html", evaluations=judgments.evaluations())

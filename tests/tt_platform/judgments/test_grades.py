@@ -1,0 +1,105 @@
+"""Grading suggestions on match pages: who may, one grade per person and pair, what is measured."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from tests.corpus import ice_corpus as corpus
+from tests.factories import make_achievement, make_broker, make_operator, make_org, make_user
+from tt_platform.accounts.models import Membership, Role
+from tt_platform.judgments import services
+from tt_platform.judgments.models import MatchEvaluation, MatchGrade
+from tt_platform.security import NotAllowed
+
+
+def test_who_grades(db, index):
+    ice, _battery, _hidden, demand = corpus(db)
+    assert services.may_grade(make_operator(), demand) and services.may_grade(make_broker(), demand)
+    assert services.may_grade(make_user(demand.organisation), demand)  # the demand's own enterprise
+    assert not services.may_grade(make_user(make_org()), demand)  # another enterprise
+    assert not services.may_grade(None, demand)
+    with pytest.raises(NotAllowed):
+        services.grade(make_user(make_org()), demand, ice, 3, None)
+
+
+def test_one_grade_per_person_and_pair_changeable_and_checked(db, index):
+    ice, battery, _hidden, demand = corpus(db)
+    broker = make_broker()
+    services.grade(broker, demand, ice, 2, "领域一致")
+    services.grade(broker, demand, ice, 3, "  ")
+    rows = db.session.scalars(sa.select(MatchGrade)).all()
+    assert [(r.query_doc, r.target_doc, r.grade, r.reason) for r in rows] == [
+        (f"demand:{demand.id}", f"achievement:{ice.id}", 3, None)]
+    for value, reason in ((4, None), (-1, None), (2, "长" * 501)):
+        with pytest.raises(services.GradeError):
+            services.grade(broker, demand, battery, value, reason)
+    with pytest.raises(services.GradeError):
+        services.grade(broker, demand, demand, 1, None)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MatchGrade)) == 1
+
+
+def test_qrels_take_the_median_and_leave_out_the_suggested_listings_own_organisation(db, index):
+    ice, battery, _hidden, demand = corpus(db)
+    for value in (3, 2, 0):
+        services.grade(make_broker(), demand, ice, value, None)
+    services.grade(make_operator(), demand, battery, 1, None)
+    # a broker who is also a member of the university that owns the result grades it up: kept, flagged,
+    # never measured
+    seller_broker = make_broker()
+    db.session.add(Membership(user=seller_broker, organisation=battery.organisation, role=Role.RESEARCH))
+    db.session.flush()
+    own = services.grade(seller_broker, demand, battery, 3, "我们的成果")
+    assert own.own_target
+    assert services.qrels() == {f"demand:{demand.id}": {f"achievement:{ice.id}": 2, f"achievement:{battery.id}": 1}}
+
+
+def test_the_match_page_grades_and_shows_the_grade_back(login, client, db, index):
+    ice, _battery, _hidden, demand = corpus(db)
+    broker = login(make_broker())
+    page = broker.get(f"/matches/demand/{demand.id}").get_data(as_text=True)
+    assert 'class="row g-2 align-items-center mt-2 grade-form"' in page and "my-grade" not in page
+    response = broker.post(f"/matches/demand/{demand.id}/grade",
+                           data={"target": f"achievement:{ice.id}", "grade": "3", "reason": "正是所需"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"#m-achievement-{ice.id}")
+    page = broker.get(f"/matches/demand/{demand.id}").get_data(as_text=True)
+    assert "my-grade" in page and 'value="正是所需"' in page
+    # an anonymous visitor sees no grading, a stranger may not grade, nonsense targets are not found
+    assert "grade-form" not in client.get(f"/matches/demand/{demand.id}").get_data(as_text=True)
+    stranger = login(make_user(make_org()))
+    assert stranger.post(f"/matches/demand/{demand.id}/grade",
+                         data={"target": f"achievement:{ice.id}", "grade": "0"}).status_code == 403
+    for target in ("achievement:999999", "nonsense", "demand:abc", "organisation:1"):
+        assert broker.post(f"/matches/demand/{demand.id}/grade", data={"target": target, "grade": "1"}).status_code \
+            in (302, 404)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MatchGrade)) == 1
+    bad = broker.post(f"/matches/demand/{demand.id}/grade", data={"target": f"achievement:{ice.id}", "grade": "9"})
+    assert bad.status_code == 302 and db.session.scalar(sa.select(MatchGrade.grade)) == 3
+
+
+def test_export_evaluate_and_the_operators_page(app, login, db, index, tmp_path):
+    ice, battery, _hidden, demand = corpus(db)
+    broker = make_broker()
+    services.grade(broker, demand, ice, 3, None)
+    services.grade(broker, demand, battery, 0, None)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    out = tmp_path / "qrels.tsv"
+    assert "2 judgments of 1 listings" in runner.invoke(args=["match", "judgments", "export", str(out)]).output
+    assert sorted(out.read_text().splitlines()) == sorted([f"demand:{demand.id}\tachievement:{ice.id}\t3",
+                                                           f"demand:{demand.id}\tachievement:{battery.id}\t0"])
+    result = runner.invoke(args=["match", "evaluate"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"1 judged listings, 2 judgments: nDCG@10=1\.0000", result.output), result.output
+    snapshot = db.session.scalar(sa.select(MatchEvaluation))
+    assert snapshot.by_field == {"T06": {"queries": 1, "ndcg10": 1.0, "recall50": 1.0, "mrr10": 1.0}}
+    page = login(make_operator()).get("/matches/quality")
+    assert page.status_code == 200 and "1.000" in page.get_data(as_text=True)
+    assert login(broker).get("/matches/quality").status_code in (403, 404)
+
+
+def test_evaluate_without_judgments_says_so(app, db, index):
+    make_achievement()
+    assert "no judgments yet" in app.test_cli_runner().invoke(args=["match", "evaluate"]).output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MatchEvaluation)) == 0
