@@ -287,6 +287,7 @@ class Score(db.Model):
 
     application: Mapped[Application] = relationship()
     expert: Mapped[User] = relationship(lazy="joined")
+    revisions: Mapped[list[ScoreRevision]] = relationship(order_by="ScoreRevision.id", cascade="all, delete-orphan")
 
 
 class ObjectionStatus(enum.StrEnum):
@@ -408,3 +409,39 @@ class Attachment(db.Model):
     sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DefenceSlot(db.Model):
+    """答辩: an applicant's time slot before the panel; after it, experts may revise their scores."""
+
+    __tablename__ = "challenge_defence_slot"
+    __table_args__ = (sa.UniqueConstraint("application_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge_application.id", ondelete="CASCADE"))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    minutes: Mapped[int]
+    #: 地点 or an online meeting link
+    place: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship()
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        return self.starts_at + dt.timedelta(minutes=self.minutes)
+
+
+class ScoreRevision(db.Model):
+    """An expert's revision of a submitted score after the defence, with the reason and the old values."""
+
+    __tablename__ = "challenge_score_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    score_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge_score.id", ondelete="CASCADE"), index=True)
+    old_points: Mapped[list[int]] = mapped_column(sa.JSON)
+    new_points: Mapped[list[int]] = mapped_column(sa.JSON)
+    old_comment: Mapped[str] = mapped_column(sa.Text)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    revised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

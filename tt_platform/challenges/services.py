@@ -24,10 +24,12 @@ from tt_platform.challenges.models import (
     Attachment,
     Challenge,
     ChallengeState,
+    DefenceSlot,
     ExpertProfile,
     PanelMember,
     Phase,
     Score,
+    ScoreRevision,
     SelectionMode,
 )
 from tt_platform.database import CHINA, db, utcnow
@@ -887,3 +889,87 @@ def remove_attachment(user, application: Application, attachment_id: int, *, now
         raise ChallengeError(_("No such file."))
     application.attachments.remove(attachment)
     audit.record(user, "challenge_application", application.id, "attachment_removed", note=attachment.filename)
+
+
+# --- defence (答辩) and score revisions ----------------------------------------------------------
+
+def defence_slots(challenge: Challenge) -> list[DefenceSlot]:
+    return list(db.session.scalars(sa.select(DefenceSlot).where(DefenceSlot.challenge_id == challenge.id)
+                                   .order_by(DefenceSlot.starts_at)))
+
+
+def schedule_defence(user, challenge: Challenge, application_id: int, starts_at: dt.datetime, minutes: int,
+                     place: str, *, now: dt.datetime | None = None) -> DefenceSlot:
+    """An operator or the issuer's authorised members give an applicant a defence slot: after the
+    window closed, in the future, not overlapping another slot, one per application."""
+    if not (getattr(user, "is_operator", False) or is_authorised(user, challenge)):
+        raise NotAllowed(_("Only the issuer’s authorised members may do this."))
+    now = now or utcnow()
+    if not review_open(challenge, now):
+        raise ChallengeError(_("Defence sessions are held after applications close and before the selection."))
+    application = db.session.get(Application, application_id)
+    if application is None or application.challenge_id != challenge.id \
+            or application.status is not ApplicationStatus.COMPLETE:
+        raise ChallengeError(_("Choose an application that passed the formal check."))
+    if starts_at.tzinfo is None or starts_at <= now:
+        raise ChallengeError(_("A defence slot starts in the future."))
+    if not 10 <= minutes <= 240:
+        raise ChallengeError(_("A defence slot lasts 10 to 240 minutes."))
+    place = (place or "").strip()
+    if not 1 <= len(place) <= 300:
+        raise ChallengeError(_("Give the place or the online meeting link (at most 300 characters)."))
+    slots = defence_slots(challenge)
+    if any(s.application_id == application.id for s in slots):
+        raise ChallengeError(_("This applicant has a defence slot already."))
+    ends_at = starts_at + dt.timedelta(minutes=minutes)
+    if any(s.starts_at < ends_at and starts_at < s.ends_at for s in slots):
+        raise ChallengeError(_("The slot overlaps another applicant’s slot."))
+    slot = DefenceSlot(challenge_id=challenge.id, application_id=application.id, starts_at=starts_at,
+                       minutes=minutes, place=place)
+    db.session.add(slot)
+    db.session.flush()  # assigns slot.id for the audit row
+    audit.record(user, "challenge", challenge.id, "defence_scheduled",
+                 data={"application": application.id, "slot": slot.id})
+    return slot
+
+
+def can_see_defence(user, slot: DefenceSlot) -> bool:
+    """The applicant, the panel, the issuer's authorised members and operators see a defence slot."""
+    user = _user(user)
+    challenge = slot.application.challenge
+    return user is not None and (user.is_operator or is_authorised(user, challenge)
+                                 or is_applicant(user, slot.application) or panel_member(user, challenge) is not None)
+
+
+def revise_score(user, score: Score, points: list[int], comment: str, reason: str, *,
+                 now: dt.datetime | None = None) -> ScoreRevision:
+    """After the applicant's defence, an expert may revise their submitted score with a reason; the old
+    values stay in the history."""
+    if score.expert_id != getattr(user, "id", None):
+        raise NotAllowed(_("Only the expert who scored may revise the score."))
+    application = score.application
+    now = now or utcnow()
+    slot = db.session.scalar(sa.select(DefenceSlot).where(DefenceSlot.application_id == application.id))
+    if slot is None or now < slot.ends_at:
+        raise ChallengeError(_("Scores are revised after the applicant’s defence."))
+    if not review_open(application.challenge, now):
+        raise ChallengeError(_("Scoring opens when applications close and ends when the issuer selects."))
+    reason = (reason or "").strip()
+    if not 5 <= len(reason) <= 2000:
+        raise ChallengeError(_("Give the reason for the revision (5 to 2,000 characters)."))
+    rubric = application.challenge.rubric
+    if len(points) != len(rubric) or any(
+            not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= c["max_score"]
+            for c, v in zip(rubric, points, strict=False)):
+        raise ChallengeError(_("Score every criterion with a whole number within its range."))
+    comment = (comment or "").strip()
+    if not 1 <= len(comment) <= 4000:
+        raise ChallengeError(_("Add a comment (at most 4,000 characters)."))
+    revision = ScoreRevision(old_points=list(score.points), new_points=list(points), old_comment=score.comment,
+                             reason=reason, revised_at=now)
+    score.revisions.append(revision)
+    score.points, score.comment = list(points), comment
+    db.session.flush()  # assigns revision.id for the audit row
+    audit.record(user, "challenge_application", application.id, "score_revised",
+                 data={"score": score.id, "revision": revision.id})
+    return revision

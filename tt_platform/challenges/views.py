@@ -12,7 +12,7 @@ from flask_login import current_user
 from search.backends.base import BackendUnavailable
 from tt_platform import spreadsheets, taxonomy
 from tt_platform.accounts.models import ORG_KIND_LABELS
-from tt_platform.challenges import delivery, outreach, scoring, services, statistics
+from tt_platform.challenges import delivery, ics, outreach, scoring, services, statistics
 from tt_platform.challenges.forms import ApplicationForm, ChallengeForm
 from tt_platform.challenges.models import (
     PHASE_LABELS,
@@ -20,11 +20,13 @@ from tt_platform.challenges.models import (
     ApplicationStatus,
     Challenge,
     ChallengeState,
+    DefenceSlot,
     Milestone,
     Objection,
     Phase,
+    Score,
 )
-from tt_platform.database import china_today, db, utcnow
+from tt_platform.database import CHINA, china_today, db, utcnow
 from tt_platform.i18n import beijing
 from tt_platform.money import FEN_PER_WAN
 from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, NotFound, permission
@@ -230,6 +232,7 @@ def application(application_id: int):
     found = _application_or_404(application_id)
     results = [r for r in services.own_results(found.organisation_id) if r.id in found.result_ids]
     return render_template("challenges/application.html", application=found, challenge=found.challenge,
+                           slot=db.session.scalar(db.select(DefenceSlot).where(DefenceSlot.application_id == found.id)),
                            results=results, applicant=services.is_applicant(current_user, found),
                            operator=current_user.is_operator, now=utcnow(),
                            missing=services.missing_parts(found) if found.status in services.EDITABLE else [])
@@ -405,7 +408,10 @@ def score(application_id: int):
             return redirect(url_for("challenges.score", application_id=found.id))
     mine = services.own_score(current_user, found)
     others = services.visible_scores(current_user, found) if mine is not None else []
-    return render_template("challenges/score.html", application=found, challenge=challenge, mine=mine,
+    slot = db.session.scalar(db.select(DefenceSlot).where(DefenceSlot.application_id == found.id))
+    return render_template("challenges/score.html", application=found, challenge=challenge, mine=mine, slot=slot,
+                           may_revise=mine is not None and slot is not None and utcnow() >= slot.ends_at
+                           and services.review_open(challenge, utcnow()),
                            others=others, form=request.form if status == 422 else {},
                            expert_scores={s.id: scoring.expert_score(challenge.rubric, s.points) for s in others},
                            ), status
@@ -672,3 +678,62 @@ def attachment(application_id: int, attachment_id: int):
         abort(404)
     # always a download: an uploaded file must never render in our origin
     return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.filename)
+
+
+# --- defence (答辩) -----------------------------------------------------------------------------
+
+@bp.route("/<int:challenge_id>/defence", methods=["GET", "POST"])
+@permission(LOGIN)
+def defence(challenge_id: int):
+    challenge = _visible_or_404(challenge_id)
+    if not (services.is_authorised(current_user, challenge) or current_user.is_operator):
+        abort(403)
+    if request.method == "POST":
+        def run():
+            try:
+                day = dt.date.fromisoformat((request.form.get("day") or "").strip())
+                time = dt.time.fromisoformat((request.form.get("time") or "").strip())
+                minutes = int((request.form.get("minutes") or "").strip())
+            except ValueError:
+                raise services.ChallengeError(_("Give the date, the time (Beijing) and the length in minutes.")) \
+                    from None
+            services.schedule_defence(current_user, challenge, _form_int("application_id"),
+                                      dt.datetime.combine(day, time, CHINA).astimezone(dt.UTC), minutes,
+                                      request.form.get("place", ""))
+            return _("Defence slot scheduled.")
+        return commit_action(run, errors=services.ChallengeError,
+                             next_url=url_for("challenges.defence", challenge_id=challenge.id))
+    scheduled = {s.application_id for s in services.defence_slots(challenge)}
+    return render_template("challenges/defence.html", challenge=challenge, slots=services.defence_slots(challenge),
+                           unscheduled=[a for a in services.candidates(challenge) if a.id not in scheduled],
+                           today=china_today())
+
+
+@bp.route("/defence/<int:slot_id>.ics")
+@permission(LOGIN)
+def defence_ics(slot_id: int):
+    slot = db.session.get(DefenceSlot, slot_id)
+    if slot is None or not services.can_see_defence(current_user, slot):
+        abort(404)
+    url = url_for("challenges.detail", challenge_id=slot.challenge_id, _external=True)
+    return ics.defence(slot, url, request.host), 200, {
+        "Content-Type": "text/calendar; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="defence-{slot.id}.ics"'}
+
+
+@bp.route("/scores/<int:score_id>/revise", methods=["POST"])
+@permission(LOGIN)
+def revise_score(score_id: int):
+    found = db.session.get(Score, score_id)
+    if found is None or found.expert_id != current_user.id:
+        abort(404)
+
+    def run():
+        raw = [(request.form.get(f"points-{i}") or "").strip() for i in range(len(found.application.challenge.rubric))]
+        if not all(v.isdigit() and len(v) <= 4 for v in raw):
+            raise services.ChallengeError(_("Score every criterion with a whole number."))
+        services.revise_score(current_user, found, [int(v) for v in raw], request.form.get("comment", ""),
+                              request.form.get("reason", ""))
+        return _("Score revised; the earlier score stays in the history.")
+    return commit_action(run, errors=services.ChallengeError,
+                         next_url=url_for("challenges.score", application_id=found.application_id))
