@@ -318,12 +318,14 @@ match_cli.add_command(judgments_cli)
 
 @judgments_cli.command("export")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
-def judgments_export(out):
+@click.option("--explicit-only", is_flag=True, help="only the grades people gave, no case or contract signals")
+def judgments_export(out, explicit_only):
     """Write the installation's judgments as a qrels file (query_id<TAB>doc_id<TAB>grade, the format of
-    the benchmark's eval.py): one line per graded pair, the median of its graders' grades."""
+    the benchmark's eval.py): one line per pair, the median of its graders' grades, else what a case (2) or
+    a signed contract (3) says of it."""
     from tt_platform.judgments import services
 
-    judged = services.qrels()
+    judged = services.qrels(implicit=not explicit_only)
     lines = [f"{query}\t{target}\t{grade}" for query, targets in judged.items() for target, grade in targets.items()]
     with open(out, "w", encoding="utf-8") as handle:
         handle.write("".join(line + "\n" for line in lines))

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask import url_for
 
+from search.documents import doc_id
 from tt_platform.brokerage import services
 from tt_platform.brokerage.models import Stage
 from tt_platform.contracts import origins
+from tt_platform.judgments import signals
 
 
 def _case_origin(case_id: int, viewer) -> origins.DealOrigin | None:
@@ -22,6 +24,15 @@ def stage_label(value: str) -> str:
     return Stage(value).label if value in Stage.__members__.values() else value
 
 
+def _pair_signals():
+    """Relevance signals for matching: each demand–result pair a case brought together (and whether a
+    contract was signed in that case), both directions."""
+    for action, demand_id, achievement_id in services.case_pairs():
+        yield doc_id("demand", demand_id), doc_id("achievement", achievement_id), action
+        yield doc_id("achievement", achievement_id), doc_id("demand", demand_id), action
+
+
 def init_app(app) -> None:
     origins.register(origins.CASE, _case_origin)
+    signals.register(_pair_signals)
     app.jinja_env.globals.update(stage_label=stage_label)

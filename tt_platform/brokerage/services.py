@@ -23,7 +23,10 @@ from tt_platform.brokerage.models import (
     Participant,
     Stage,
     Task,
+    case_demand,
+    case_result,
 )
+from tt_platform.contracts.models import Contract, ContractStatus
 from tt_platform.database import db, utcnow
 from tt_platform.demands.models import Demand
 from tt_platform.listings import services as listings
@@ -336,3 +339,16 @@ def agency_board(user: User) -> list[tuple[Organisation, dict]]:
         out.append((m.organisation, {"rows": table, "names": names}))
     return out
 
+
+
+def case_pairs() -> list[tuple[str, int, int]]:
+    """("case" or "contract", demand id, result id) for every demand–result pair a case brought together:
+    "contract" when a contract of the case was submitted or registered. For matching's judgments."""
+    signed = (sa.select(Contract.case_id).where(Contract.case_id.is_not(None),
+                                                Contract.status.in_([ContractStatus.SUBMITTED,
+                                                                     ContractStatus.REGISTERED])))
+    rows = db.session.execute(
+        sa.select(case_demand.c.case_id.in_(signed), case_demand.c.demand_id, case_result.c.achievement_id)
+        .join(case_result, case_result.c.case_id == case_demand.c.case_id)).all()
+    return [("contract" if was_signed else "case", demand_id, achievement_id)
+            for was_signed, demand_id, achievement_id in rows]

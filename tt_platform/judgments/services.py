@@ -18,6 +18,7 @@ from tt_platform.accounts import services as accounts
 from tt_platform.accounts.models import User
 from tt_platform.audit import models as audit
 from tt_platform.database import db
+from tt_platform.judgments import signals
 from tt_platform.judgments.models import GRADES, MatchEvaluation, MatchGrade
 from tt_platform.listings import services as listings
 from tt_platform.security import NotAllowed
@@ -72,17 +73,23 @@ def grades_by(user, listing) -> dict[str, MatchGrade]:
         sa.select(MatchGrade).where(MatchGrade.user_id == user.id, MatchGrade.query_doc == query_doc))}
 
 
-def qrels() -> dict[str, dict[str, int]]:
+def qrels(*, implicit: bool = True) -> dict[str, dict[str, int]]:
     """The installation's judgments: per query listing, per suggested listing, the median grade of the
     people who graded it (the lower middle one for an even count), leaving out grades by the suggested
-    listing's own organisation."""
+    listing's own organisation; with `implicit`, pairs nobody graded get the grade their recorded
+    actions read as (see signals.py)."""
     graded: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for query_doc, target_doc, value in db.session.execute(
             sa.select(MatchGrade.query_doc, MatchGrade.target_doc, MatchGrade.grade)
             .where(MatchGrade.own_target.is_(False)).order_by(MatchGrade.query_doc, MatchGrade.target_doc)):
         graded[query_doc][target_doc].append(value)
-    return {query: {target: median_low(values) for target, values in targets.items()}
-            for query, targets in graded.items()}
+    judged = {query: {target: median_low(values) for target, values in targets.items()}
+              for query, targets in graded.items()}
+    if implicit:
+        for query, targets in signals.implicit().items():
+            for target, value in targets.items():
+                judged.setdefault(query, {}).setdefault(target, value)
+    return judged
 
 
 def query_fields() -> dict[str, str | None]:

@@ -103,3 +103,25 @@ def test_evaluate_without_judgments_says_so(app, db, index):
     make_achievement()
     assert "no judgments yet" in app.test_cli_runner().invoke(args=["match", "evaluate"]).output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(MatchEvaluation)) == 0
+
+
+def test_a_case_and_its_signed_contract_read_as_grades_and_an_explicit_grade_wins(db, index):
+    from tests.factories import contract_data
+    from tt_platform.brokerage import services as brokerage
+    from tt_platform.contracts import services as contracts
+    from tt_platform.contracts.models import ContractStatus
+
+    ice, battery, _hidden, demand = corpus(db)
+    broker = make_broker()
+    brokerage.open_case(broker, "覆冰对接", [demand], [ice])
+    signed = brokerage.open_case(broker, "电池对接", [demand], [battery])
+    judged = services.qrels()
+    assert judged[f"demand:{demand.id}"] == {f"achievement:{ice.id}": 2, f"achievement:{battery.id}": 2}
+    assert judged[f"achievement:{ice.id}"] == {f"demand:{demand.id}": 2}  # both directions
+    contract = contracts.create(broker, contract_data(battery.organisation, demand.organisation, case_id=signed.id))
+    contract.status = ContractStatus.SUBMITTED
+    db.session.flush()
+    assert services.qrels()[f"demand:{demand.id}"][f"achievement:{battery.id}"] == 3
+    services.grade(make_operator(), demand, ice, 0, "方向不对")
+    assert services.qrels()[f"demand:{demand.id}"][f"achievement:{ice.id}"] == 0
+    assert f"achievement:{battery.id}" not in services.qrels(implicit=False).get(f"demand:{demand.id}", {})
