@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         listings,
         pricing,
         roadshows,
+        trading,
         web,
     )
     from tt_platform.database import db
@@ -43,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     # Bottom up: each feature registers its template helpers, search mapping and seams itself.
     for feature in (i18n, web, errors, indexing, listings, demands, achievements, contracts, alerts, brokerage,
-                    challenges, roadshows, pricing, api, cli):
+                    challenges, roadshows, pricing, trading, api, cli):
         feature.init_app(app)
 
     from tt_platform.accounts.views import bp as accounts_bp
@@ -66,10 +67,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tt_platform.pricing.views import bp as pricing_bp
     from tt_platform.roadshows.views import bp as roadshows_bp
     from tt_platform.stats.views import bp as stats_bp
+    from tt_platform.trading.views import bp as trading_bp
     from tt_platform.vocabulary.views import bp as vocabulary_bp
 
     for blueprint in (main_bp, auth_bp, accounts_bp, orgs_bp, demands_bp, demand_lists_bp, achievements_bp,
                       moderation_bp, matching_bp, vocabulary_bp, api_match_bp, alerts_bp, contracts_bp, stats_bp,
-                      brokerage_bp, roadshows_bp, api_bp, api_tokens_bp, bulk_bp, challenges_bp, pricing_bp):
+                      brokerage_bp, roadshows_bp, api_bp, api_tokens_bp, bulk_bp, challenges_bp, pricing_bp,
+                      trading_bp):
         app.register_blueprint(blueprint)
     return app

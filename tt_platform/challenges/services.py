@@ -973,3 +973,18 @@ def revise_score(user, score: Score, points: list[int], comment: str, reason: st
     audit.record(user, "challenge_application", application.id, "score_revised",
                  data={"score": score.id, "revision": revision.id})
     return revision
+
+
+def challenge_of_demand(demand, user) -> Challenge | None:
+    """The newest challenge made from `demand` that `user` may see."""
+    for challenge in db.session.scalars(sa.select(Challenge).where(Challenge.demand_id == demand.id)
+                                        .order_by(Challenge.id.desc()).limit(5)):
+        if can_view(user, challenge):
+            return challenge
+    return None
+
+
+def may_issue_from(user, demand) -> bool:
+    """`user` may publish a challenge from `demand`: a member of its organisation who publishes challenges."""
+    membership = issuer_membership(user)
+    return membership is not None and membership.organisation_id == demand.organisation_id
