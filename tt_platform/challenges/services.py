@@ -309,6 +309,20 @@ def submit_for_review(user, challenge: Challenge, *, now: dt.datetime | None = N
 REVIEW_DECISIONS = ("approve", "return", "reject")
 
 
+def _mark_demand(actor, challenge: Challenge) -> None:
+    """The demand a published challenge was made from is shown as a challenge with its bounty wherever
+    demands are listed, searched and matched (the 揭榜挂帅 flag and bounty the demand always had)."""
+    demand = challenge.demand
+    if demand is None or demand.organisation_id != challenge.organisation_id:
+        return
+    bounty = (Decimal(challenge.bounty_fen) / FEN_PER_WAN).quantize(Decimal("0.01"))
+    if demand.is_challenge and demand.bounty == bounty:
+        return
+    demand.is_challenge, demand.bounty = True, bounty
+    audit.record(actor, "demand", demand.id, "updated", data={"fields": ["is_challenge", "bounty"],
+                                                              "challenge": challenge.id})
+
+
 def review(operator, challenge: Challenge, decision: str, reason: str | None, *,
            now: dt.datetime | None = None) -> None:
     """An operator approves a pending challenge onto the 榜单, or returns or rejects it with a reason."""
@@ -326,6 +340,7 @@ def review(operator, challenge: Challenge, decision: str, reason: str | None, *,
         challenge.review_note = None
         challenge.published_at = now
         _set_state(challenge, operator, ChallengeState.PUBLISHED, "approved")
+        _mark_demand(operator, challenge)
         return
     if not reason:
         raise ChallengeError(_("Give the issuer a reason."))

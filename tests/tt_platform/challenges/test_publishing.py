@@ -159,3 +159,11 @@ def test_money_in_wan_is_exact():
     assert services.wan_to_fen(services.Decimal("12.34")) == 12_340_000
     with pytest.raises(ValueError, match="fen"):
         services.wan_to_fen(services.Decimal("0.0000001"))
+
+
+def test_a_published_challenge_marks_its_demand_with_the_bounty(issuer):
+    demand = make_demand(issuer.organisation, is_challenge=False, bounty=None)
+    challenge = services.create(issuer, challenge_data(demand_id=demand.id, bounty_fen=123_450_000), submit=True)
+    assert not demand.is_challenge
+    services.review(make_operator(), challenge, "approve", None, now=NOW)
+    assert demand.is_challenge and str(demand.bounty) == "123.45"
