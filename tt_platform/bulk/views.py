@@ -215,6 +215,7 @@ def organisation_export(org_id: int):
     organisation = db.session.get(Organisation, org_id)
     if organisation is None:
         abort(404)
-    body = portability.export_zip(current_user, organisation)  # NotAllowed → 403
+    # NotAllowed → 403
+    body = portability.export_zip(current_user, organisation, Path(current_app.config["UPLOAD_DIR"]))
     return body, 200, {"Content-Type": "application/zip",
                        "Content-Disposition": f'attachment; filename="organisation-{organisation.id}-data.zip"'}
