@@ -43,8 +43,8 @@ def test_the_files_the_organisation_uploaded_come_with_it(app, db, login, tmp_pa
     member = make_user(org)
     demand = make_demand(org)
     case = brokerage.open_case(make_broker(), "对接", [demand], [make_achievement()])
-    ours = Document(case_id=case.id, filename="../../技术方案.pdf", stored_name="a" * 32, content_type="application/pdf",
-                    size=9, sha256="0" * 64, uploaded_by_id=member.id)
+    ours = Document(case_id=case.id, filename="../../技术方案.pdf", stored_name="a" * 32,
+                    content_type="application/pdf", size=9, sha256="0" * 64, uploaded_by_id=member.id)
     gone = Document(case_id=case.id, filename="丢失.pdf", stored_name="b" * 32, content_type="application/pdf",
                     size=1, sha256="0" * 64, uploaded_by_id=admin.id)
     theirs = Document(case_id=case.id, filename="别人的.pdf", stored_name="c" * 32, content_type="application/pdf",
@@ -55,7 +55,8 @@ def test_the_files_the_organisation_uploaded_come_with_it(app, db, login, tmp_pa
     (tmp_path / ("c" * 32)).write_bytes(b"%PDF-")
     archive = zipfile.ZipFile(io.BytesIO(login(admin).get(f"/imports/organisation/{org.id}/export.zip").data))
     listed = [json.loads(line) for line in archive.read("attachments.jsonl").decode().splitlines()]
-    assert [(e["filename"], e.get("missing", False)) for e in listed] == [("../../技术方案.pdf", False), ("丢失.pdf", True)]
+    assert [(e["filename"], e.get("missing", False)) for e in listed] == [("../../技术方案.pdf", False),
+                                                                           ("丢失.pdf", True)]
     assert listed[0]["path"] == f"attachments/case_document/{'a' * 32}-技术方案.pdf"  # no way out of the zip's folder
     assert archive.read(listed[0]["path"]) == b"%PDF-ours"
     assert not [n for n in archive.namelist() if "c" * 32 in n]
