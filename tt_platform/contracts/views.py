@@ -216,7 +216,8 @@ def _linked_work(contract: Contract) -> dict:
     """The case and roadshow the deal came from, when the viewer may see them (a party of the contract
     is not necessarily a participant of the broker's case)."""
     return {"case": origins.find(origins.CASE, contract.case_id, current_user),
-            "roadshow": origins.find(origins.ROADSHOW, contract.roadshow_id, current_user)}
+            "roadshow": origins.find(origins.ROADSHOW, contract.roadshow_id, current_user),
+            "others": origins.of_contract(contract, current_user)}
 
 
 def _act(contract_id: int, action):

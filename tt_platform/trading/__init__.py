@@ -2,10 +2,17 @@
 contract in the existing registration flow."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from tt_platform.trading import confidential
+from tt_platform.contracts import origins
+from tt_platform.database import db
+from tt_platform.trading import confidential, notices
+from tt_platform.trading.models import PriceNotice
+
+NOTICE = "price_notice"
 
 
 def confidential_panel(listing):
@@ -21,5 +28,27 @@ def confidential_panel(listing):
     return {"part": part, "url": url, "access": confidential.has_access(current_user, part)}
 
 
+def notice_panel(listing):
+    """A result page's price notices (public) and, for its owner, the way to post one."""
+    if confidential.kind_of(listing) != "result":
+        return None
+    found = notices.for_result(listing)
+    can_post = confidential.can_manage(current_user, listing) and not any(
+        n.status.value == "active" for n in found)
+    if not found and not can_post:
+        return None
+    return {"notices": found, "can_post": can_post, "phase": notices.phase, "last_day": notices.last_day}
+
+
+def _notice_origin(contract, viewer) -> origins.DealOrigin | None:
+    notice = db.session.scalar(sa.select(PriceNotice).where(PriceNotice.contract_id == contract.id))
+    if notice is None:
+        return None  # the notice board is public: whoever sees the contract may see its notice
+    return origins.DealOrigin(kind=NOTICE, id=notice.id, title=notice.achievement.title,
+                              url=url_for("trading.notice", notice_id=notice.id),
+                              achievement_id=notice.achievement_id, label=_("Price notice (协议定价公示)"))
+
+
 def init_app(app) -> None:
-    app.jinja_env.globals.update(confidential_panel=confidential_panel)
+    origins.register_for_contract(NOTICE, _notice_origin)
+    app.jinja_env.globals.update(confidential_panel=confidential_panel, notice_panel=notice_panel)

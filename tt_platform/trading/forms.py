@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms import HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import InputRequired, NumberRange
 
-from tt_platform.forms import BaseForm, choice_list, length, required
-from tt_platform.trading import confidential
+from tt_platform import money
+from tt_platform.forms import BaseForm, CodeSelectField, MoneyField, choice_list, length, required
+from tt_platform.trading import confidential, notices
 from tt_platform.trading.models import ACCESS_MODE_LABELS
 
 
@@ -25,3 +27,45 @@ class ConfidentialForm(BaseForm):
 class AcceptForm(BaseForm):
     #: the hash of the NDA text the page showed: an acceptance names exactly what was read
     nda_sha256 = HiddenField(validators=[required(), length(64, 64)])
+
+
+class NoticeForm(BaseForm):
+    buyer_credit_code = StringField(_l("Intended buyer: unified social credit code (统一社会信用代码)"),
+                                    validators=[required(), length(18, 18)])
+    price_wan = MoneyField(_l("Proposed price (万元)"), validators=[required()])
+    subtype_code = CodeSelectField(_l("Contract type"), validators=[required()], choices_fn=notices.subtype_choices)
+    notice_days = IntegerField(_l("Notice period (days)"), validators=[
+        InputRequired(message=_l("Enter a whole number of days.")),
+        NumberRange(notices.MIN_DAYS, notices.MAX_DAYS,
+                    message=_l("A notice period lasts %(min)d to %(max)d days.", min=notices.MIN_DAYS,
+                               max=notices.MAX_DAYS))])
+    contact = TextAreaField(_l("Contact for objections"), validators=[required(), length(300, 5)])
+    statement = TextAreaField(_l("Statement (how the price was agreed, optional)"), validators=[length(2000)])
+
+    def to_data(self) -> notices.NoticeData:
+        return notices.NoticeData(
+            buyer_credit_code=self.buyer_credit_code.data or "", price_fen=money.yuan_to_fen(
+                self.price_wan.data * 10_000), subtype_code=self.subtype_code.data or "",
+            notice_days=self.notice_days.data, contact=self.contact.data or "", statement=self.statement.data or "")
+
+
+class ObjectionForm(BaseForm):
+    text = TextAreaField(_l("Your objection and its grounds"), validators=[required(), length(2000, 10)])
+
+
+class AnswerForm(BaseForm):
+    text = TextAreaField(_l("The seller's answer"), validators=[required(), length(2000, 5)])
+
+
+class ResolveForm(BaseForm):
+    decision = RadioField(_l("Decision"), validators=[required()], choices=choice_list(
+        [("dismiss", _l("Dismiss the objection")), ("uphold", _l("Uphold it: the deal may not proceed"))]))
+    note = TextAreaField(_l("Reason"), validators=[required(), length(2000, 5)])
+
+
+class SettingsForm(BaseForm):
+    notice_days = IntegerField(_l("Notice period of our price notices (days)"), validators=[
+        InputRequired(message=_l("Enter a whole number of days.")),
+        NumberRange(notices.MIN_DAYS, notices.MAX_DAYS,
+                    message=_l("A notice period lasts %(min)d to %(max)d days.", min=notices.MIN_DAYS,
+                               max=notices.MAX_DAYS))])

@@ -150,3 +150,114 @@ class ConfidentialAttachment(db.Model):
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     part: Mapped[ConfidentialPart] = relationship(back_populates="attachments")
+
+
+# --- 协议定价 with 公示 -------------------------------------------------------------------------------
+
+#: the notice period when the seller's organisation has not set one (days)
+DEFAULT_NOTICE_DAYS = 15
+
+
+class TradingSettings(db.Model):
+    """An organisation's own defaults for the trading routes."""
+
+    __tablename__ = "trading_settings"
+
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    #: 公示期 of its 协议定价 notices, in calendar days
+    notice_days: Mapped[int] = mapped_column(default=DEFAULT_NOTICE_DAYS)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class NoticeStatus(enum.StrEnum):
+    ACTIVE = "active"  #: posted; on notice until `ends_at`, then waiting for the contract
+    WITHDRAWN = "withdrawn"  #: the seller took it back
+    CONTRACTED = "contracted"  #: the contract draft was created from it
+
+    @property
+    def label(self) -> str:
+        return str(NOTICE_STATUS_LABELS[self])
+
+
+NOTICE_STATUS_LABELS = {
+    NoticeStatus.ACTIVE: _l("Posted"),
+    NoticeStatus.WITHDRAWN: _l("Withdrawn"),
+    NoticeStatus.CONTRACTED: _l("Contract drafted"),
+}
+
+
+class PriceNotice(db.Model):
+    """协议定价公示: the seller organisation's public notice of an agreed price for one of its results, with
+    the intended buyer, for a notice period in which anyone logged in may object."""
+
+    __tablename__ = "price_notice"
+    __table_args__ = (sa.CheckConstraint("price_fen > 0", name="price"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    achievement_id: Mapped[int] = mapped_column(sa.ForeignKey("achievement.id", ondelete="CASCADE"), index=True)
+    seller_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    buyer_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    #: the contract sub-type the deal will be (技术转让 TRF-xx or 技术许可 LIC-xx)
+    subtype_code: Mapped[str] = mapped_column(sa.String(6))
+    price_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    notice_days: Mapped[int]
+    #: the period: from posting until midnight Beijing time after its last day
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    #: whom to contact with an objection (name, phone, e-mail), public
+    contact: Mapped[str] = mapped_column(sa.Text)
+    #: anything else the seller states publicly (how the price was reached)
+    statement: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[NoticeStatus] = mapped_column(enum_column(NoticeStatus), default=NoticeStatus.ACTIVE)
+    contract_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contract.id", ondelete="SET NULL"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    achievement: Mapped[Achievement] = relationship()
+    seller_org: Mapped[Organisation] = relationship(foreign_keys=[seller_org_id])
+    buyer_org: Mapped[Organisation] = relationship(foreign_keys=[buyer_org_id])
+    objections: Mapped[list[NoticeObjection]] = relationship(
+        back_populates="notice", cascade="all, delete-orphan", order_by="NoticeObjection.id")
+
+
+class ObjectionStatus(enum.StrEnum):
+    OPEN = "open"  #: lodged; the seller answers, an operator resolves
+    UPHELD = "upheld"  #: the operator agreed: the deal may not proceed on this notice
+    DISMISSED = "dismissed"
+
+    @property
+    def label(self) -> str:
+        return str(OBJECTION_STATUS_LABELS[self])
+
+
+OBJECTION_STATUS_LABELS = {
+    ObjectionStatus.OPEN: _l("Awaiting an operator"),
+    ObjectionStatus.UPHELD: _l("Upheld: the deal may not proceed on this notice"),
+    ObjectionStatus.DISMISSED: _l("Dismissed"),
+}
+
+
+class NoticeObjection(db.Model):
+    """An objection lodged during the notice period (公示期异议): the seller answers, an operator resolves."""
+
+    __tablename__ = "price_notice_objection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("price_notice.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    lodged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer: Mapped[str | None] = mapped_column(sa.Text)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    status: Mapped[ObjectionStatus] = mapped_column(enum_column(ObjectionStatus), default=ObjectionStatus.OPEN)
+    resolution: Mapped[str | None] = mapped_column(sa.Text)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    notice: Mapped[PriceNotice] = relationship(back_populates="objections")
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    organisation: Mapped[Organisation | None] = relationship()

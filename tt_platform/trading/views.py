@@ -1,5 +1,5 @@
-"""Trading pages: confidential details behind an NDA. Thin: the services hold the rules, object-level
-permissions included; every POST carries a CSRF token and commits once."""
+"""Trading pages: confidential details behind an NDA, and 协议定价 notices with objections. Thin: the services
+hold the rules, object-level permissions included; every POST carries a CSRF token and commits once."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,10 +8,21 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tt_platform.achievements.models import Achievement
+from tt_platform.contracts import services as contracts
 from tt_platform.database import db
-from tt_platform.security import LOGIN, OPERATOR, NotAllowed, NotFound, permission
-from tt_platform.trading import confidential
-from tt_platform.trading.forms import AcceptForm, ConfidentialForm
+from tt_platform.listings import services as listings
+from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, NotFound, permission
+from tt_platform.trading import confidential, notices
+from tt_platform.trading.forms import (
+    AcceptForm,
+    AnswerForm,
+    ConfidentialForm,
+    NoticeForm,
+    ObjectionForm,
+    ResolveForm,
+    SettingsForm,
+)
 from tt_platform.trading.models import AccessGrant, ConfidentialAttachment
 from tt_platform.web import commit_action
 
@@ -147,3 +158,144 @@ def attachment(part_id: int, attachment_id: int):
 @permission(OPERATOR)
 def overview():
     return render_template("trading/overview.html", parts=confidential.all_parts(current_user))
+
+
+# --- 协议定价 with 公示 -------------------------------------------------------------------------------
+
+@bp.route("/notices/")
+@permission(PUBLIC)
+def notice_board():
+    past = request.args.get("show") == "past"
+    return render_template("trading/notices.html", notices=notices.board(current=not past), past=past,
+                           phase=notices.phase, last_day=notices.last_day)
+
+
+@bp.route("/notices/new/<int:result_id>", methods=["GET", "POST"])
+@permission(LOGIN)
+def new_notice(result_id: int):
+    result = listings.get_visible(Achievement, result_id, current_user)
+    if not confidential.can_manage(current_user, result):
+        raise NotAllowed()
+    form = NoticeForm()
+    if request.method == "GET":
+        form.notice_days.data = notices.notice_days_for(result.organisation)
+        if result.asking_price is not None:
+            form.price_wan.data = result.asking_price
+    if form.validate_on_submit():
+        try:
+            notice = notices.post(current_user, result, form.to_data())
+        except confidential.TradingError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("The price notice is posted; its period ends on %(day)s.",
+                    day=notices.last_day(notice).isoformat()), "success")
+            return redirect(url_for("trading.notice", notice_id=notice.id))
+    return render_template("trading/notice_form.html", form=form, result=result), \
+        422 if form.errors or request.method == "POST" else 200
+
+
+@bp.route("/notices/<int:notice_id>")
+@permission(PUBLIC)
+def notice(notice_id: int):
+    item = notices.get_notice(notice_id)
+    seller = notices.is_seller(current_user, item)
+    operator = current_user.is_authenticated and current_user.is_operator
+    objections = [o for o in item.objections if notices.can_read_objection(current_user, o)]
+    contract = contracts.get_visible(item.contract_id, current_user) if item.contract_id else None
+    return render_template(
+        "trading/notice.html", notice=item, phase=notices.phase(item), last_day=notices.last_day(item),
+        seller=seller, manage=seller and confidential.can_manage(current_user, item.achievement),
+        operator=operator, objections=objections, contract=contract,
+        result_visible=notices.listing_visible(current_user, item),
+        trail=notices.trail(item) if seller or operator else None,
+        objection_form=ObjectionForm(), answer_form=AnswerForm(), resolve_form=ResolveForm())
+
+
+def _notice_action(notice_id: int, run):
+    item = notices.get_notice(notice_id)
+    return commit_action(lambda: run(item), errors=confidential.TradingError,
+                         next_url=url_for("trading.notice", notice_id=notice_id))
+
+
+def _validated(form) -> None:
+    if not form.validate_on_submit():
+        raise confidential.TradingError(" ".join(str(e) for errors in form.errors.values() for e in errors))
+
+
+@bp.route("/notices/<int:notice_id>/objections", methods=["POST"])
+@permission(LOGIN)
+def object_to(notice_id: int):
+    def run(item):
+        form = ObjectionForm()
+        _validated(form)
+        notices.object_to(current_user, item, form.text.data)
+        return _("Your objection is lodged; the seller answers and an operator decides.")
+    return _notice_action(notice_id, run)
+
+
+@bp.route("/notices/<int:notice_id>/objections/<int:objection_id>/answer", methods=["POST"])
+@permission(LOGIN)
+def answer_objection(notice_id: int, objection_id: int):
+    def run(item):
+        form = AnswerForm()
+        _validated(form)
+        notices.answer(current_user, item, objection_id, form.text.data)
+        return _("Answer saved.")
+    return _notice_action(notice_id, run)
+
+
+@bp.route("/notices/<int:notice_id>/objections/<int:objection_id>/resolve", methods=["POST"])
+@permission(OPERATOR)
+def resolve_objection(notice_id: int, objection_id: int):
+    def run(item):
+        form = ResolveForm()
+        _validated(form)
+        notices.resolve(current_user, item, objection_id, form.decision.data == "uphold", form.note.data)
+        return _("Objection resolved.")
+    return _notice_action(notice_id, run)
+
+
+@bp.route("/notices/<int:notice_id>/withdraw", methods=["POST"])
+@permission(LOGIN)
+def withdraw_notice(notice_id: int):
+    def run(item):
+        notices.withdraw(current_user, item)
+        return _("Notice withdrawn.")
+    return _notice_action(notice_id, run)
+
+
+@bp.route("/notices/<int:notice_id>/contract", methods=["POST"])
+@permission(LOGIN)
+def notice_contract(notice_id: int):
+    item = notices.get_notice(notice_id)
+    try:
+        contract = notices.draft_contract(current_user, item)
+    except confidential.TradingError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("trading.notice", notice_id=notice_id))
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    db.session.commit()
+    flash(_("Contract draft created from the notice: check it and submit it for registration."), "success")
+    return redirect(url_for("contracts.detail", contract_id=contract.id))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@permission(LOGIN)
+def settings():
+    org = current_user.organisation
+    if org is None or not any(m.organisation_id == org.id and m.is_org_admin for m in current_user.memberships):
+        raise NotAllowed()
+    form = SettingsForm()
+    if request.method == "GET":
+        form.notice_days.data = notices.notice_days_for(org)
+    if form.validate_on_submit():
+        notices.set_notice_days(current_user, org, form.notice_days.data)
+        db.session.commit()
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("trading.settings"))
+    return render_template("trading/settings.html", form=form, org=org), 422 if form.errors else 200
