@@ -87,7 +87,7 @@ class ChallengeForm(BaseForm):
     rubric = FieldList(FormField(CriterionRow), min_entries=4, max_entries=services.MAX_ROWS)
 
     def validate_bounty_wan(self, field):
-        if field.data is not None and field.data <= 0:
+        if field.data is not None and field.data.is_finite() and field.data <= 0:
             raise ValidationError(_l("The bounty must be more than zero."))
 
     def validate_milestones(self, field):
@@ -167,7 +167,7 @@ class ApplicationForm(BaseForm):
                 raise ValidationError(_l("Each team member needs a name and a role."))
 
     def validate_budget_wan(self, field):
-        if field.data is not None and field.data <= 0:
+        if field.data is not None and field.data.is_finite() and field.data <= 0:
             raise ValidationError(_l("The budget must be more than zero."))
 
     def prepare(self, challenge, results) -> None:

@@ -1,4 +1,5 @@
-"""Random input to the challenge forms and actions: never a 5xx, and a refused submission writes nothing."""
+"""Random input to the challenge forms and actions: never a 5xx, and a refused submission writes nothing.
+(`login` brings the test transaction; the tests take no `db` argument so that a falsifying example prints.)"""
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -7,6 +8,7 @@ from tests.fuzzing import FUZZ, count, maybe_code
 from tests.tt_platform.challenges.helpers import live_window, published
 from tt_platform.accounts.models import OrgKind
 from tt_platform.challenges.models import Application, Challenge, Payment, Score
+from tt_platform.database import db
 
 amounts = st.one_of(maybe_code, st.sampled_from(["1e400", "NaN", "Infinity", "-5", "0.001", "100", "12.5"]))
 CHALLENGE_FIELDS = ["title", "goal", "field_code", "region_code", "bounty_wan", "opens_on", "opens_time", "closes_on",
@@ -18,7 +20,7 @@ CHALLENGE_FIELDS = ["title", "goal", "field_code", "region_code", "bounty_wan", 
 
 @FUZZ
 @given(data=st.dictionaries(st.sampled_from(CHALLENGE_FIELDS), amounts, max_size=24))
-def test_the_challenge_form_never_fails_badly(login, db, data):
+def test_the_challenge_form_never_fails_badly(login, data):
     client = login(make_user(make_org(), admin=True))
     before = count(db, Challenge)
     response = client.post("/challenges/new", data=data)
@@ -31,7 +33,7 @@ def test_the_challenge_form_never_fails_badly(login, db, data):
 @given(data=st.dictionaries(st.sampled_from(["plan", "budget_wan", "team-0-name", "team-0-role", "team-0-title",
                                              "schedule-0-plan", "schedule-5-plan", "result_ids", "action"]),
                             amounts, max_size=9))
-def test_the_application_form_never_fails_badly(login, db, data):
+def test_the_application_form_never_fails_badly(login, data):
     issuer = make_user(make_org(), admin=True)
     challenge = published(issuer, **live_window())
     applicant = make_user(make_org(OrgKind.UNIVERSITY))
@@ -45,7 +47,7 @@ def test_the_application_form_never_fails_badly(login, db, data):
 
 @FUZZ
 @given(points=st.lists(amounts, max_size=4), comment=maybe_code, amount=amounts, day=maybe_code, ref=maybe_code)
-def test_scores_and_payments_never_fail_badly(login, db, points, comment, amount, day, ref):
+def test_scores_and_payments_never_fail_badly(login, points, comment, amount, day, ref):
     issuer = make_user(make_org(), admin=True)
     challenge = published(issuer, **live_window())
     db.session.commit()

@@ -59,6 +59,8 @@ def test_publishing_through_the_form(db, login):
     ({"bounty_wan": "0"}, "大于零"),
     ({"bounty_wan": "-5"}, "0"),
     ({"bounty_wan": "abc"}, "万元"),
+    ({"bounty_wan": "NaN"}, "万元"),
+    ({"bounty_wan": "Infinity"}, "万元"),
     ({"milestones-1-share": ""}, "比例"),
 ])
 def test_bad_form_input_is_refused_with_a_message_and_nothing_written(db, login, change, words):
