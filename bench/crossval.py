@@ -13,6 +13,7 @@ Needs ../shared/bench/matching-dev (the dev set is read, never written).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import math
@@ -87,8 +88,10 @@ class CachedEmbedder:
         return self.model.passages(texts)
 
 
-def main() -> None:
-    started = time.perf_counter()
+@contextlib.contextmanager
+def dev_engine():
+    """The 2,000 CSL records in a throw-away index with their e5 vectors, the dev demands and judgments:
+    (backend, dense channel, term table, queries, qrels)."""
     qrels = read_qrels(DEV / "qrels.tsv")
     queries = dev_queries(DEV / "queries.jsonl")
     listings = csl_listings()
@@ -100,8 +103,12 @@ def main() -> None:
         store = VectorStore(Path(tmp) / "vectors", model.dims, model.name)
         store.seed_cache(SHIPPED / f"vectors-{model.name}.npz")
         store.put(listings, model)
-        dense = DenseChannel(store, CachedEmbedder(model))
-        synonyms = analysis.default_synonyms()
+        yield backend, DenseChannel(store, CachedEmbedder(model)), analysis.default_synonyms(), queries, qrels
+
+
+def main() -> None:
+    started = time.perf_counter()
+    with dev_engine() as (backend, dense, synonyms, queries, qrels):
 
         def per_query(weights, with_terms: bool) -> dict[str, float]:
             out = {}

@@ -75,6 +75,12 @@ class Match:
     components: list[Component]
     shared_terms: list[str]
     listing: Listing | None = None
+    #: channel → (1-based rank, score ÷ the channel's best score) where that channel found the listing
+    channels: dict[str, tuple[int, float]] = field(default_factory=dict)
+    #: the dense channel had no vector for this listing (see _without_unseen_votes)
+    unseen_dense: bool = False
+
+CHANNEL_NAMES = ("words", "bigrams", "dense")
 
 
 def text_query(mq: MatchQuery, weights: Weights = DEFAULT_WEIGHTS,
@@ -163,6 +169,17 @@ def fuse(rankings: Sequence[tuple[list[SearchHit], float]], weights: Weights) ->
     return score_sum(rankings)
 
 
+def _positions(channels: Sequence[tuple[list[SearchHit], float]]) -> dict[str, dict[str, tuple[int, float]]]:
+    """Where each channel put each listing: rank and score relative to the channel's best (features for
+    a learned ranker, see ranker.py)."""
+    out: dict[str, dict[str, tuple[int, float]]] = {}
+    for name, (hits, _weight) in zip(CHANNEL_NAMES, channels, strict=False):
+        best = max((h.score for h in hits), default=0.0) or 1.0
+        for rank, hit in enumerate(hits, start=1):
+            out.setdefault(hit.doc_id, {})[name] = (rank, hit.score / best)
+    return out
+
+
 def _without_unseen_votes(fused: dict[str, float], dense: DenseChannel, weights: Weights) -> dict[str, float]:
     """A listing the dense channel cannot see (no vector yet: new or just edited, before `flask search
     embed`) gets no vote from it, which is not a bad vote: its fused score is the weighted mean of the
@@ -244,6 +261,7 @@ def match(backend: SearchBackend, mq: MatchQuery, *, limit: int = 20, weights: W
         futures.append((_POOL.submit(dense.nearest, vector, mq, filters, weights.depth), weights.channel_dense))
     channels = [(future.result(), weight) for future, weight in futures]
     fused = fuse(channels, weights)
+    positions = _positions(channels)
     if dense is not None and vector is not None and channels[-1][0]:
         fused = _without_unseen_votes(fused, dense, weights)
     # Structured fit (≤ 0.08 in all) reorders only near neighbours: a few candidates beyond `limit` do.
@@ -257,7 +275,8 @@ def match(backend: SearchBackend, mq: MatchQuery, *, limit: int = 20, weights: W
             continue  # e.g. a dense-only candidate that the filters exclude, or a vector of a removed listing
         components = fit_components(mq, listing, weights, now)
         score = text_score + sum(c.score for c in components)
-        out.append(Match(doc_id, score, text_score, components, [], listing))
+        out.append(Match(doc_id, score, text_score, components, [], listing, channels=positions.get(doc_id, {}),
+                         unseen_dense=dense is not None and dense.store.vector(doc_id) is None))
     out.sort(key=lambda m: m.score, reverse=True)
     out = out[:limit]
     if explain:  # only the matches that are shown: segmenting candidates' texts is the costly part

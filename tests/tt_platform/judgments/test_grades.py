@@ -1,14 +1,17 @@
 """Grading suggestions on match pages: who may, one grade per person and pair, what is measured."""
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 
 import pytest
 import sqlalchemy as sa
 
 from tests.corpus import ice_corpus as corpus
-from tests.factories import make_achievement, make_broker, make_operator, make_org, make_user
-from tt_platform.accounts.models import Membership, Role
+from tests.factories import make_achievement, make_broker, make_demand, make_operator, make_org, make_user
+from tt_platform.accounts.models import Membership, OrgKind, Role
+from tt_platform.indexing import sync
 from tt_platform.judgments import services
 from tt_platform.judgments.models import MatchEvaluation, MatchGrade
 from tt_platform.security import NotAllowed
@@ -125,3 +128,50 @@ def test_a_case_and_its_signed_contract_read_as_grades_and_an_explicit_grade_win
     services.grade(make_operator(), demand, ice, 0, "方向不对")
     assert services.qrels()[f"demand:{demand.id}"][f"achievement:{ice.id}"] == 0
     assert f"achievement:{battery.id}" not in services.qrels(implicit=False).get(f"demand:{demand.id}", {})
+
+
+def test_train_keeps_the_learned_model_off_without_enough_judgments_and_says_why(app, db, index, tmp_path,
+                                                                                   monkeypatch, client):
+    monkeypatch.setitem(app.config, "SEARCH_RANKER_DIR", str(tmp_path / "ranker"))
+    ice, battery, _hidden, demand = corpus(db)
+    broker = make_broker()
+    services.grade(broker, demand, ice, 3, None)
+    services.grade(broker, demand, battery, 0, None)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["match", "train"])
+    assert result.exit_code == 0 and "version 1:" in result.output and "OFF" in result.output, result.output
+    assert "fewer than 200" in result.output
+    saved = json.loads((tmp_path / "ranker" / "current.json").read_text())
+    assert saved["version"] == 1 and saved["enabled"] is False and len(saved["judgments_sha256"]) == 64
+    assert "learned-ranker" not in client.get(f"/matches/demand/{demand.id}").get_data(as_text=True)
+    assert "version 2:" in app.test_cli_runner().invoke(args=["match", "train"]).output  # versions accumulate
+    assert (tmp_path / "ranker" / "ranker-v1.json").exists() and (tmp_path / "ranker" / "ranker-v2.json").exists()
+
+
+def test_a_switched_on_model_orders_the_page_and_explains_itself(app, db, index, tmp_path, monkeypatch, client):
+    """A model that weighs only 'same province' puts the result from the demand's province first."""
+    import numpy as np
+
+    from search import ranker
+    from tt_platform.matching import learned
+
+    monkeypatch.setitem(app.config, "SEARCH_RANKER_DIR", str(tmp_path / "ranker"))
+    uni_far = make_org(OrgKind.UNIVERSITY, region_code="110100")
+    uni_near = make_org(OrgKind.UNIVERSITY, region_code="150100")
+    far = make_achievement(uni_far, title="风电叶片覆冰监测与除冰系统", keywords="覆冰,除冰,风电", field_code="T06")
+    near = make_achievement(uni_near, title="叶片结冰监测装置", keywords="结冰", field_code="T06")
+    demand = make_demand(make_org(region_code="150100"), title="风电叶片结冰监测与除冰", keywords="结冰,除冰,风电",
+                         field_code="T06")
+    sync.rebuild()
+    html = client.get(f"/matches/demand/{demand.id}").get_data(as_text=True)
+    assert html.index(f'href="/results/{far.id}"') < html.index(f'href="/results/{near.id}"')  # the fusion's order
+    weights = np.zeros(len(ranker.FEATURES))
+    weights[ranker.FEATURES.index("region")] = 1.0
+    model = ranker.LinearRanker(mean=[0.0] * len(weights), scale=[1.0] * len(weights), weights=weights.tolist(),
+                                intercept=0.0, ridge=1.0)
+    learned.save(ranker.Decision(pairs=500, queries=30, cv_learned=0.9, cv_untuned=0.8, cv_live=0.85, enabled=True,
+                                 reason="test", judgments_sha256="0" * 64, strongest=model.strongest(),
+                                 model=dataclasses.asdict(model) | {"features": list(ranker.FEATURES)}))
+    html = client.get(f"/matches/demand/{demand.id}").get_data(as_text=True)
+    assert html.index(f'href="/results/{near.id}"') < html.index(f'href="/results/{far.id}"')
+    assert 'id="learned-ranker"' in html and "0.900" in html
