@@ -553,6 +553,8 @@ def decide_milestone(milestone_id: int):
 @permission(LOGIN)
 def record_payment(milestone_id: int):
     milestone = _milestone_or_404(milestone_id)
+    if not services.is_authorised(current_user, milestone.application.challenge):
+        abort(403)  # before reading the form: a refusal says nothing about the amount
 
     def run():
         try:
