@@ -9,10 +9,11 @@ from flask_login import current_user
 
 from tt_platform.contracts import origins
 from tt_platform.database import db
-from tt_platform.trading import confidential, notices
-from tt_platform.trading.models import PriceNotice
+from tt_platform.trading import confidential, notices, pricelistings
+from tt_platform.trading.models import NoticeStatus, PriceListing, PriceNotice
 
 NOTICE = "price_notice"
+LISTING = "price_listing"
 
 
 def confidential_panel(listing):
@@ -33,11 +34,15 @@ def notice_panel(listing):
     if confidential.kind_of(listing) != "result":
         return None
     found = notices.for_result(listing)
-    can_post = confidential.can_manage(current_user, listing) and not any(
-        n.status.value == "active" for n in found)
-    if not found and not can_post:
+    listed = pricelistings.for_result(listing)
+    manager = confidential.can_manage(current_user, listing)
+    can_post = manager and not any(n.status is NoticeStatus.ACTIVE for n in found)
+    can_list = manager and not any(item.status is NoticeStatus.ACTIVE for item in listed)
+    if not found and not listed and not manager:
         return None
-    return {"notices": found, "can_post": can_post, "phase": notices.phase, "last_day": notices.last_day}
+    return {"notices": found, "can_post": can_post, "phase": notices.phase, "last_day": notices.last_day,
+            "listings": listed, "can_list": can_list, "lphase": pricelistings.phase,
+            "llast_day": pricelistings.last_day}
 
 
 def _notice_origin(contract, viewer) -> origins.DealOrigin | None:
@@ -49,6 +54,16 @@ def _notice_origin(contract, viewer) -> origins.DealOrigin | None:
                               achievement_id=notice.achievement_id, label=_("Price notice (协议定价公示)"))
 
 
+def _listing_origin(contract, viewer) -> origins.DealOrigin | None:
+    listing = db.session.scalar(sa.select(PriceListing).where(PriceListing.contract_id == contract.id))
+    if listing is None:
+        return None  # listings are public, like notices
+    return origins.DealOrigin(kind=LISTING, id=listing.id, title=listing.achievement.title,
+                              url=url_for("trading.price_listing", listing_id=listing.id),
+                              achievement_id=listing.achievement_id, label=_("Listed result (挂牌交易)"))
+
+
 def init_app(app) -> None:
     origins.register_for_contract(NOTICE, _notice_origin)
+    origins.register_for_contract(LISTING, _listing_origin)
     app.jinja_env.globals.update(confidential_panel=confidential_panel, notice_panel=notice_panel)

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 
 from tt_platform import money
+from tt_platform.contracts.models import PAYMENT_MODES
 from tt_platform.forms import BaseForm, CodeSelectField, MoneyField, choice_list, length, required
-from tt_platform.trading import confidential, notices
-from tt_platform.trading.models import ACCESS_MODE_LABELS
+from tt_platform.trading import confidential, notices, pricelistings
+from tt_platform.trading.models import ACCESS_MODE_LABELS, DEFAULT_LISTING_WORKING_DAYS
 
 
 class ConfidentialForm(BaseForm):
@@ -69,3 +70,36 @@ class SettingsForm(BaseForm):
         NumberRange(notices.MIN_DAYS, notices.MAX_DAYS,
                     message=_l("A notice period lasts %(min)d to %(max)d days.", min=notices.MIN_DAYS,
                                max=notices.MAX_DAYS))])
+
+
+class ListingForm(BaseForm):
+    price_wan = MoneyField(_l("Listed price (挂牌价, 万元)"), validators=[required()])
+    subtype_code = CodeSelectField(_l("Contract type"), validators=[required()], choices_fn=notices.subtype_choices)
+    exclusive = BooleanField(_l("Exclusive (独占)"), default=True)
+    payment_mode = CodeSelectField(_l("Payment mode"), validators=[required()],
+                                   choices_fn=lambda: list(PAYMENT_MODES.items()))
+    working_days = IntegerField(_l("Listing period (working days)"), validators=[
+        InputRequired(message=_l("Enter a whole number of days.")),
+        NumberRange(pricelistings.MIN_WORKING_DAYS, pricelistings.MAX_WORKING_DAYS,
+                    message=_l("A listing lasts %(min)d to %(max)d working days.",
+                               min=pricelistings.MIN_WORKING_DAYS, max=pricelistings.MAX_WORKING_DAYS))],
+        default=DEFAULT_LISTING_WORKING_DAYS)
+    contact = TextAreaField(_l("Contact for intending buyers"), validators=[required(), length(300, 5)])
+    conditions = TextAreaField(_l("Other conditions (optional)"), validators=[length(2000)])
+
+    def to_data(self) -> pricelistings.ListingData:
+        return pricelistings.ListingData(
+            price_fen=money.yuan_to_fen(self.price_wan.data * 10_000), subtype_code=self.subtype_code.data or "",
+            exclusive=bool(self.exclusive.data), payment_mode=self.payment_mode.data or "",
+            working_days=self.working_days.data, contact=self.contact.data or "",
+            conditions=self.conditions.data or "")
+
+
+class RelistForm(BaseForm):
+    price_wan = MoneyField(_l("Listed price (挂牌价, 万元)"), validators=[required()])
+    working_days = IntegerField(_l("Listing period (working days)"), validators=[
+        InputRequired(message=_l("Enter a whole number of days.")),
+        NumberRange(pricelistings.MIN_WORKING_DAYS, pricelistings.MAX_WORKING_DAYS,
+                    message=_l("A listing lasts %(min)d to %(max)d working days.",
+                               min=pricelistings.MIN_WORKING_DAYS, max=pricelistings.MAX_WORKING_DAYS))],
+        default=DEFAULT_LISTING_WORKING_DAYS)

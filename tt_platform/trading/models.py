@@ -261,3 +261,84 @@ class NoticeObjection(db.Model):
     notice: Mapped[PriceNotice] = relationship(back_populates="objections")
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     organisation: Mapped[Organisation | None] = relationship()
+
+
+# --- 挂牌交易 -----------------------------------------------------------------------------------------
+
+#: the listing period when the seller gives none (working days)
+DEFAULT_LISTING_WORKING_DAYS = 20
+
+
+class ListingOutcome(enum.StrEnum):
+    SOLD = "sold"  #: one intending buyer: a contract at the listed price
+    UNSOLD = "unsold"  #: nobody registered: the seller may relist (extended, or at a lower price)
+    CONTESTED = "contested"  #: two or more registered: the rules send it to an auction among them
+
+    @property
+    def label(self) -> str:
+        return str(LISTING_OUTCOME_LABELS[self])
+
+
+LISTING_OUTCOME_LABELS = {
+    ListingOutcome.SOLD: _l("One intending buyer: deal at the listed price"),
+    ListingOutcome.UNSOLD: _l("No intending buyer"),
+    ListingOutcome.CONTESTED: _l("Several intending buyers: to auction"),
+}
+
+
+class PriceListing(db.Model):
+    """挂牌交易: a result listed at a stated price (挂牌价) for a period, with its conditions; verified
+    organisations register as intending buyers (意向受让方) until the close."""
+
+    __tablename__ = "price_listing"
+    __table_args__ = (sa.CheckConstraint("price_fen > 0", name="price"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    achievement_id: Mapped[int] = mapped_column(sa.ForeignKey("achievement.id", ondelete="CASCADE"), index=True)
+    seller_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    #: 技术转让 TRF-xx or 技术许可 LIC-xx
+    subtype_code: Mapped[str] = mapped_column(sa.String(6))
+    price_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    exclusive: Mapped[bool] = mapped_column(default=True)
+    #: contracts.models.PAYMENT_MODES
+    payment_mode: Mapped[str] = mapped_column(sa.String(20))
+    conditions: Mapped[str] = mapped_column(sa.Text, default="")
+    contact: Mapped[str] = mapped_column(sa.Text)
+    working_days: Mapped[int]
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: midnight Beijing time after the period's last working day
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[NoticeStatus] = mapped_column(enum_column(NoticeStatus), default=NoticeStatus.ACTIVE)
+    #: set when the close is made durable (on the seller's next step or by `flask trading close`)
+    outcome: Mapped[ListingOutcome | None] = mapped_column(enum_column(ListingOutcome))
+    buyer_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id", ondelete="SET NULL"))
+    contract_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contract.id", ondelete="SET NULL"), index=True)
+    #: the listing this one extends or lowers (each change is a new notice)
+    previous_id: Mapped[int | None] = mapped_column(sa.ForeignKey("price_listing.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    achievement: Mapped[Achievement] = relationship()
+    seller_org: Mapped[Organisation] = relationship(foreign_keys=[seller_org_id])
+    buyer_org: Mapped[Organisation | None] = relationship(foreign_keys=[buyer_org_id])
+    previous: Mapped[PriceListing | None] = relationship(remote_side=[id])
+    interests: Mapped[list[ListingInterest]] = relationship(
+        back_populates="listing", cascade="all, delete-orphan", order_by="ListingInterest.id")
+
+
+class ListingInterest(db.Model):
+    """An organisation's registration as intending buyer (意向受让方) of a price listing."""
+
+    __tablename__ = "price_listing_interest"
+    __table_args__ = (sa.UniqueConstraint("listing_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(sa.ForeignKey("price_listing.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    listing: Mapped[PriceListing] = relationship(back_populates="interests")
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User | None] = relationship()

@@ -4,26 +4,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tt_platform import money
 from tt_platform.achievements.models import Achievement
 from tt_platform.contracts import services as contracts
 from tt_platform.database import db
 from tt_platform.listings import services as listings
 from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, NotFound, permission
-from tt_platform.trading import confidential, notices
+from tt_platform.trading import confidential, notices, pricelistings
 from tt_platform.trading.forms import (
     AcceptForm,
     AnswerForm,
     ConfidentialForm,
+    ListingForm,
     NoticeForm,
     ObjectionForm,
+    RelistForm,
     ResolveForm,
     SettingsForm,
 )
-from tt_platform.trading.models import AccessGrant, ConfidentialAttachment
+from tt_platform.trading.models import AccessGrant, ConfidentialAttachment, PriceListing
 from tt_platform.web import commit_action
 
 bp = Blueprint("trading", __name__, url_prefix="/trading")
@@ -299,3 +303,115 @@ def settings():
         flash(_("Settings saved."), "success")
         return redirect(url_for("trading.settings"))
     return render_template("trading/settings.html", form=form, org=org), 422 if form.errors else 200
+
+
+# --- 挂牌交易 -----------------------------------------------------------------------------------------
+
+@bp.route("/listings/")
+@permission(PUBLIC)
+def listing_board():
+    past = request.args.get("show") == "past"
+    return render_template("trading/listings.html", listings=pricelistings.board(current=not past), past=past,
+                           phase=pricelistings.phase, last_day=pricelistings.last_day)
+
+
+@bp.route("/listings/new/<int:result_id>", methods=["GET", "POST"])
+@permission(LOGIN)
+def new_listing(result_id: int):
+    result = listings.get_visible(Achievement, result_id, current_user)
+    if not confidential.can_manage(current_user, result):
+        raise NotAllowed()
+    form = ListingForm()
+    if request.method == "GET" and result.asking_price is not None:
+        form.price_wan.data = result.asking_price
+    if form.validate_on_submit():
+        try:
+            item = pricelistings.post(current_user, result, form.to_data())
+        except confidential.TradingError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("The result is listed until %(day)s.", day=pricelistings.last_day(item).isoformat()), "success")
+            return redirect(url_for("trading.price_listing", listing_id=item.id))
+    return render_template("trading/listing_form.html", form=form, result=result), \
+        422 if request.method == "POST" else 200
+
+
+@bp.route("/listings/<int:listing_id>")
+@permission(PUBLIC)
+def price_listing(listing_id: int):
+    item = pricelistings.get_listing(listing_id)
+    seller = pricelistings.is_seller(current_user, item)
+    operator = current_user.is_authenticated and current_user.is_operator
+    own_orgs = {m.organisation_id for m in current_user.memberships} if current_user.is_authenticated else set()
+    relisted = db.session.scalar(sa.select(PriceListing).where(PriceListing.previous_id == item.id))
+    return render_template(
+        "trading/listing.html", listing=item, phase=pricelistings.phase(item), last_day=pricelistings.last_day(item),
+        seller=seller, manage=seller and confidential.can_manage(current_user, item.achievement), operator=operator,
+        registered=any(i.organisation_id in own_orgs for i in item.interests), relisted=relisted,
+        contract=contracts.get_visible(item.contract_id, current_user) if item.contract_id else None,
+        result_visible=notices.listing_visible(current_user, item),
+        trail=pricelistings.trail(item) if seller or operator else None, relist_form=RelistForm())
+
+
+def _listing_action(listing_id: int, run):
+    item = pricelistings.get_listing(listing_id)
+    return commit_action(lambda: run(item), errors=confidential.TradingError,
+                         next_url=url_for("trading.price_listing", listing_id=listing_id))
+
+
+@bp.route("/listings/<int:listing_id>/interest", methods=["POST"])
+@permission(LOGIN)
+def register_interest(listing_id: int):
+    def run(item):
+        if request.form.get("withdraw"):
+            pricelistings.withdraw_interest(current_user, item)
+            return _("Your organisation's registration is withdrawn.")
+        pricelistings.register_interest(current_user, item)
+        return _("Your organisation is registered as an intending buyer.")
+    return _listing_action(listing_id, run)
+
+
+@bp.route("/listings/<int:listing_id>/withdraw", methods=["POST"])
+@permission(LOGIN)
+def withdraw_listing(listing_id: int):
+    def run(item):
+        pricelistings.withdraw(current_user, item)
+        return _("Listing withdrawn.")
+    return _listing_action(listing_id, run)
+
+
+@bp.route("/listings/<int:listing_id>/relist", methods=["POST"])
+@permission(LOGIN)
+def relist(listing_id: int):
+    item = pricelistings.get_listing(listing_id)
+    form = RelistForm()
+    created = []
+
+    def run(item):
+        _validated(form)
+        created.append(pricelistings.relist(current_user, item, money.yuan_to_fen(form.price_wan.data * 10_000),
+                                            form.working_days.data))
+        return _("Listed again until %(day)s.", day=pricelistings.last_day(created[0]).isoformat())
+    response = commit_action(lambda: run(item), errors=confidential.TradingError,
+                             next_url=url_for("trading.price_listing", listing_id=listing_id))
+    return redirect(url_for("trading.price_listing", listing_id=created[0].id)) if created else response
+
+
+@bp.route("/listings/<int:listing_id>/contract", methods=["POST"])
+@permission(LOGIN)
+def listing_contract(listing_id: int):
+    item = pricelistings.get_listing(listing_id)
+    try:
+        contract = pricelistings.draft_contract(current_user, item)
+    except confidential.TradingError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("trading.price_listing", listing_id=listing_id))
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    db.session.commit()
+    flash(_("Contract draft created at the listed price: check it and submit it for registration."), "success")
+    return redirect(url_for("contracts.detail", contract_id=contract.id))
