@@ -283,7 +283,8 @@ def add_attachment(user, part: ConfidentialPart, filename: str, data: bytes,
     return attachment
 
 
-def remove_attachment(user, attachment_id: int) -> str:
+def remove_attachment(user, attachment_id: int) -> ConfidentialAttachment:
+    """Delete the row; the caller removes the file once the deletion is committed."""
     attachment = db.session.get(ConfidentialAttachment, attachment_id)
     if attachment is None or not has_access(user, attachment.part):
         raise NotFound()
@@ -293,7 +294,7 @@ def remove_attachment(user, attachment_id: int) -> str:
     part.attachments.remove(attachment)
     db.session.flush()
     audit.record(user, ENTITY, part.id, "attachment_removed", note=attachment.filename)
-    return attachment.filename
+    return attachment
 
 
 def attachment_for(user, part_id: int, attachment_id: int) -> ConfidentialAttachment:

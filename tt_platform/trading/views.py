@@ -138,9 +138,15 @@ def remove_attachment(attachment_id: int):
     if attachment is None or not confidential.has_access(current_user, attachment.part):
         abort(404)
     next_url = _part_url(attachment.part)
-    return commit_action(lambda: _("%(name)s removed.", name=confidential.remove_attachment(current_user,
-                                                                                             attachment_id)),
-                         errors=confidential.TradingError, next_url=next_url)
+    removed = []
+
+    def run():
+        removed.append(confidential.remove_attachment(current_user, attachment_id))
+        return _("%(name)s removed.", name=removed[0].filename)
+    response = commit_action(run, errors=confidential.TradingError, next_url=next_url)
+    if removed:  # committed: the bytes go too (a failed commit would have raised before this line)
+        (_upload_dir() / removed[0].stored_name).unlink(missing_ok=True)
+    return response
 
 
 @bp.route("/confidential/<int:part_id>/attachments/<int:attachment_id>")

@@ -268,7 +268,7 @@ def test_bad_attachments_are_refused(shared, login, name, body, message):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ConfidentialAttachment)) == 0
 
 
-def test_only_the_holder_adds_or_removes_attachments(shared, login):
+def test_only_the_holder_adds_or_removes_attachments(shared, login, tmp_path):
     reader = login(shared["reader"])
     _accept(reader, shared["part"])
     assert _upload(reader, shared["part"]).status_code == 403
@@ -281,6 +281,7 @@ def test_only_the_holder_adds_or_removes_attachments(shared, login):
                                         follow_redirects=True).get_data(as_text=True)
     assert "已删除" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ConfidentialAttachment)) == 0
+    assert not (tmp_path / "confidential" / attachment.stored_name).exists()  # the bytes are gone too
     assert _upload(login(shared["holder"]), shared["part"], name="").status_code == 200
 
 
