@@ -59,7 +59,8 @@ def test_select_object_start_report_accept_pay_and_contract(db, login):
     contract = db.session.scalar(db.select(Contract))
     assert response.headers["Location"].endswith(f"/contracts/{contract.id}")
     assert challenge.state is ChallengeState.ACCEPTED and contract.total_fen == challenge.bounty_fen
-    assert owner.get(f"/contracts/{contract.id}").status_code == 200
+    contract_page = owner.get(f"/contracts/{contract.id}").text
+    assert 'id="linked-challenge"' in contract_page and challenge.title in contract_page
 
 
 def test_fail_and_republish_through_the_pages(db, login):
