@@ -391,6 +391,17 @@ def match_train():
                f"{decision.cv_live:.4f} — {'ON' if decision.enabled else 'OFF'} ({decision.reason})")
 
 
+@match_cli.command("propose-terms")
+def match_propose_terms():
+    """Propose related-term pairs from the judgments (words of relevant suggestions that the judged listing
+    lacked) for operators to accept or reject on the related-term page."""
+    from tt_platform.matching import services
+
+    found, new = services.propose_terms()
+    db.session.commit()
+    click.echo(f"{found} term pairs proposed, {new} new; operators decide at /matches/terms")
+
+
 @match_cli.command("summarise")
 @click.option("--limit", type=int, default=None, help="refresh at most this many demands")
 def match_summarise(limit):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from search import evaluation, ranker
+from search import evaluation, ranker, term_proposals
 from search.backends.base import BackendUnavailable
 from search.documents import ACHIEVEMENT, DEMAND, Filters, MatchQuery, split_doc_id
 from search.matching import DEFAULT_WEIGHTS, DenseChannel, Match, PreparedQuery, match, prepare
@@ -113,7 +113,7 @@ def match_demand_text(mq: MatchQuery, limit: int = 100) -> list[Match]:
 
 
 __all__ = ["BackendUnavailable", "MatchPage", "MatchRow", "match_demand_text", "match_page", "matches_for",
-           "summarise_demands", "evaluate_judgments", "train_ranker"]
+           "summarise_demands", "evaluate_judgments", "train_ranker", "propose_terms"]
 
 
 def summarise_demands(limit: int | None = None) -> int:
@@ -183,3 +183,24 @@ def train_ranker() -> tuple[int, ranker.Decision] | None:
         return None
     decision = ranker.cross_validate(data, DEFAULT_WEIGHTS)
     return learned.save(decision), decision
+
+
+def propose_terms() -> tuple[int, int]:
+    """Related-term pairs from the installation's judgments (search/term_proposals.py), kept for the
+    operators to accept or reject. Returns (pairs proposed now, of which new)."""
+    judged = judgments.qrels()
+    wanted: dict[str, set[int]] = {}
+    for query_doc, grades in judged.items():
+        for doc in (query_doc, *grades):
+            kind, listing_id = split_doc_id(doc)
+            wanted.setdefault(kind, set()).add(listing_id)
+    texts = {}
+    for kind, ids in wanted.items():
+        entity = registry.entities().get(kind)
+        if entity is None:
+            continue
+        for row in db.session.scalars(sa.select(entity.model).where(entity.model.id.in_(sorted(ids)))):
+            doc = entity.to_document(row)
+            texts[doc.doc_id] = " ".join((doc.title, " ".join(doc.keywords), doc.text))
+    proposals = term_proposals.propose(texts, judged, vocabulary.current_table())
+    return len(proposals), vocabulary.record_proposals(proposals)

@@ -14,9 +14,9 @@ from search import analysis
 from search.analysis import SynonymTable
 from tt_platform.accounts.models import User
 from tt_platform.audit import models as audit
-from tt_platform.database import db
+from tt_platform.database import db, utcnow
 from tt_platform.security import NotAllowed
-from tt_platform.vocabulary.models import TermTableVersion
+from tt_platform.vocabulary.models import TermProposal, TermTableVersion
 
 MAX_GROUPS = 10_000  # Elasticsearch caps a synonyms set at 10,000 rules
 MAX_TERM = 30
@@ -79,12 +79,13 @@ def current_table() -> SynonymTable:
         table = analysis.default_synonyms()
     else:
         cache = current_app.extensions.setdefault("tt_term_tables", {})
-        if row.version not in cache:
+        key = (row.version, row.created_at)  # a version's number alone could name a rolled-back row's text
+        if key not in cache:
             parsed = SynonymTable.from_rows(parse(row.text), version=f"v{row.version}")
             analysis.teach(t for group in parsed.groups for t in group)
             cache.clear()
-            cache[row.version] = parsed
-        table = cache[row.version]
+            cache[key] = parsed
+        table = cache[key]
     g.tt_term_table = table
     return table
 
@@ -101,3 +102,46 @@ def versions(limit: int = 100) -> list[TermTableVersion]:
 
 def version(number: int) -> TermTableVersion | None:
     return db.session.scalar(sa.select(TermTableVersion).where(TermTableVersion.version == number))
+
+
+def record_proposals(proposals) -> int:
+    """Keep newly proposed pairs (search.term_proposals.Proposal) for the operators; a pair already
+    decided stays decided, one still waiting gets its new evidence. Returns how many are new."""
+    known = {(p.term_a, p.term_b): p for p in db.session.scalars(sa.select(TermProposal))}
+    new = 0
+    for proposal in proposals:
+        term_a, term_b = (t[:MAX_TERM] for t in proposal.terms)
+        row = known.get((term_a, term_b))
+        if row is None:
+            row = TermProposal(term_a=term_a, term_b=term_b)
+            db.session.add(row)
+            new += 1
+        elif row.status != "proposed":
+            continue
+        row.support, row.against, row.examples = proposal.support, proposal.against, list(map(list, proposal.examples))
+    db.session.flush()
+    return new
+
+
+def pending_proposals() -> list[TermProposal]:
+    return db.session.scalars(sa.select(TermProposal).where(TermProposal.status == "proposed")
+                              .order_by(TermProposal.support.desc(), TermProposal.id)).all()
+
+
+def decide(user: User, proposal: TermProposal, accept: bool) -> TermTableVersion | None:
+    """An operator accepts (the pair joins a new version of the table) or rejects a proposal."""
+    if not user.is_operator:
+        raise NotAllowed(_("Only operators edit the related-term table."))
+    if proposal.status != "proposed":
+        raise TermTableError(_("This proposal has been decided already."))
+    version = None
+    if accept:
+        current = latest()
+        text = current.text if current else default_text()
+        version = save(user, f"{text.rstrip()}\n{proposal.term_a},{proposal.term_b}\n",
+                       note=_("Accepted proposal: %(a)s / %(b)s", a=proposal.term_a, b=proposal.term_b))
+        proposal.version_id = version.id
+    proposal.status = "accepted" if accept else "rejected"
+    proposal.decided_by_id, proposal.decided_at = user.id, utcnow()
+    audit.record(user, "term_proposal", proposal.id, proposal.status, note=f"{proposal.term_a}/{proposal.term_b}")
+    return version

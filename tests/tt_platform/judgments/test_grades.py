@@ -175,3 +175,38 @@ def test_a_switched_on_model_orders_the_page_and_explains_itself(app, db, index,
     html = client.get(f"/matches/demand/{demand.id}").get_data(as_text=True)
     assert html.index(f'href="/results/{near.id}"') < html.index(f'href="/results/{far.id}"')
     assert 'id="learned-ranker"' in html and "0.900" in html
+
+
+def test_proposed_terms_wait_for_an_operator_who_accepts_one_into_a_new_table_version(app, db, index, login):
+    from tt_platform.vocabulary import services as vocabulary
+    from tt_platform.vocabulary.models import TermProposal
+
+    uni = make_org(OrgKind.UNIVERSITY)
+    slag = [make_achievement(uni, title=f"燃煤锅炉受热面结渣在线监测方法{n}", keywords="结渣,锅炉") for n in (1, 2)]
+    pump = make_achievement(uni, title="锅炉给水泵变频节能改造", keywords="给水泵,变频")
+    broker = make_broker()
+    for n in (1, 2):
+        demand = make_demand(make_org(), title=f"锅炉受热面结焦监测需求{n}", keywords="结焦,锅炉")
+        services.grade(broker, demand, slag[n - 1], 3, None)
+        services.grade(broker, demand, pump, 0, None)
+    db.session.commit()
+    output = app.test_cli_runner().invoke(args=["match", "propose-terms"]).output
+    assert "new" in output, output
+    proposal = db.session.scalar(sa.select(TermProposal).where(TermProposal.term_a == "结焦",
+                                                               TermProposal.term_b == "结渣"))
+    assert proposal is not None and proposal.status == "proposed" and proposal.support == 2
+    assert login(broker).post(f"/matches/terms/proposals/{proposal.id}", data={"decision": "accept"}).status_code \
+        in (403, 404)
+    operator = login(make_operator())
+    page = operator.get("/matches/terms").get_data(as_text=True)
+    assert 'id="term-proposals"' in page and "结焦 · 结渣" in page
+    assert operator.post(f"/matches/terms/proposals/{proposal.id}", data={"decision": "accept"}).status_code == 302
+    db.session.refresh(proposal)
+    assert proposal.status == "accepted" and "结渣" in vocabulary.current_table().related("结焦")
+    assert vocabulary.latest().version == 1 and "结焦,结渣" in vocabulary.latest().text
+    # decided once: a second decision is refused, and proposing again does not bring it back
+    operator.post(f"/matches/terms/proposals/{proposal.id}", data={"decision": "reject"})
+    db.session.refresh(proposal)
+    assert proposal.status == "accepted"
+    app.test_cli_runner().invoke(args=["match", "propose-terms"])
+    assert not [p for p in vocabulary.pending_proposals() if (p.term_a, p.term_b) == ("结焦", "结渣")]
