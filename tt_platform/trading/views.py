@@ -15,7 +15,7 @@ from tt_platform.contracts import services as contracts
 from tt_platform.database import db
 from tt_platform.listings import services as listings
 from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, NotFound, permission
-from tt_platform.trading import confidential, notices, pricelistings
+from tt_platform.trading import confidential, evidence, notices, pricelistings
 from tt_platform.trading.forms import (
     AcceptForm,
     AnswerForm,
@@ -220,7 +220,8 @@ def notice(notice_id: int):
         operator=operator, objections=objections, contract=contract,
         result_visible=notices.listing_visible(current_user, item),
         trail=notices.trail(item) if seller or operator else None,
-        objection_form=ObjectionForm(), answer_form=AnswerForm(), resolve_form=ResolveForm())
+        evidence_visible=evidence.can_see(current_user, item), objection_form=ObjectionForm(),
+        answer_form=AnswerForm(), resolve_form=ResolveForm())
 
 
 def _notice_action(notice_id: int, run):
@@ -358,7 +359,8 @@ def price_listing(listing_id: int):
         registered=any(i.organisation_id in own_orgs for i in item.interests), relisted=relisted,
         contract=contracts.get_visible(item.contract_id, current_user) if item.contract_id else None,
         result_visible=notices.listing_visible(current_user, item),
-        trail=pricelistings.trail(item) if seller or operator else None, relist_form=RelistForm())
+        trail=pricelistings.trail(item) if seller or operator else None, relist_form=RelistForm(),
+        evidence_visible=evidence.can_see(current_user, item))
 
 
 def _listing_action(listing_id: int, run):
@@ -421,3 +423,31 @@ def listing_contract(listing_id: int):
     db.session.commit()
     flash(_("Contract draft created at the listed price: check it and submit it for registration."), "success")
     return redirect(url_for("contracts.detail", contract_id=contract.id))
+
+
+# --- evidence files -----------------------------------------------------------------------------
+
+def _deal(route: str, deal_id: int):
+    deal = notices.get_notice(deal_id) if route == "notices" else pricelistings.get_listing(deal_id)
+    evidence.require(current_user, deal)
+    return deal
+
+
+@bp.route("/<any(notices, listings):route>/<int:deal_id>/evidence")
+@permission(LOGIN)
+def evidence_file(route: str, deal_id: int):
+    deal = _deal(route, deal_id)
+    back = url_for("trading.notice", notice_id=deal.id) if route == "notices" else \
+        url_for("trading.price_listing", listing_id=deal.id)
+    return render_template("trading/evidence.html", deal=deal, route=route, back=back, facts=evidence.facts(deal),
+                           events=evidence.events(deal), trail=evidence.trail(deal), beijing=evidence.beijing)
+
+
+@bp.route("/<any(notices, listings):route>/<int:deal_id>/evidence.pdf")
+@permission(LOGIN)
+def evidence_pdf(route: str, deal_id: int):
+    deal = _deal(route, deal_id)
+    name = f"evidence-{route}-{deal.id}.pdf"
+    return evidence.render_pdf(deal), 200, {
+        "Content-Type": "application/pdf", "Cache-Control": "private, no-store",
+        "Content-Disposition": f'attachment; filename="{name}"'}
