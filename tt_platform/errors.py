@@ -30,6 +30,8 @@ def _messages():
 def render_error(code: int, message: str | None = None):
     message = message or _messages().get(code, _("The request could not be completed."))
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        if code >= 500:  # the id support staff look up in the log (ASVS 7.4.1)
+            return jsonify(error=message, status=code, request_id=g.get("request_id")), code
         return jsonify(error=message, status=code), code
     return render_template("errors/error.html", code=code, message=message, request_id=g.get("request_id")), code
 

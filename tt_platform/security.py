@@ -8,12 +8,15 @@ demand?) live in the services, which raise `NotAllowed`; views never decide them
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 
 from flask import abort, request
 from flask_login import current_user
 
 from tt_platform.extensions import login_manager
+
+log = logging.getLogger(__name__)
 
 PUBLIC = "public"  #: anyone, logged in or not
 LOGIN = "login"  #: any logged-in user; the service checks ownership
@@ -41,6 +44,7 @@ def permission(kind: str) -> Callable:
                     abort(401)  # API clients get a status, not the login page
                 return login_manager.unauthorized()
             if kind == OPERATOR and not current_user.is_operator:
+                log.info("403 for %s on %s (operators only)", current_user.get_id(), request.path)
                 abort(403)
             return view(*args, **kwargs)
 

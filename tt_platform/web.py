@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, g, redirect
+from flask import abort, flash, g, redirect, request
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user
@@ -40,6 +40,8 @@ def init_app(app) -> None:
     login_manager.login_message = _l("Please log in to continue.")
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "basic"
+    # The "keep me logged in" cookie gets the session cookie's flags (Secure and HttpOnly come from config).
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
 
     @app.before_request
     def remember_user_id():
@@ -51,9 +53,15 @@ def init_app(app) -> None:
 
     @app.after_request
     def no_store_for_logged_in(response):
-        # Pages rendered for a logged-in user may carry contact details: keep them out of caches.
-        if current_user.is_authenticated and "Cache-Control" not in response.headers:
-            response.headers["Cache-Control"] = "no-store"
+        # Pages rendered for a logged-in user may carry contact details, deal amounts, confidential
+        # parts; downloads (exports, uploaded files) carry them whoever asks: no cache keeps either.
+        # One rule here rather than per view (ASVS 8.2.1). `send_file` marks files "no-cache", which
+        # still lets a cache store them, so that is replaced too. Vendored static assets stay cacheable.
+        if request.endpoint == "static":
+            return response
+        download = "attachment" in response.headers.get("Content-Disposition", "")
+        if (download or current_user.is_authenticated) and "no-store" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = "private, no-store" if download else "no-store"
         return response
 
 

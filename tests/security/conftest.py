@@ -1,0 +1,35 @@
+"""A second application with CSRF protection on (the shared test configuration turns it off), on the
+same migrated test database, each test rolled back like the `db` fixture does for the main app."""
+from __future__ import annotations
+
+import pytest
+from flask_login import FlaskLoginClient
+
+from tests.conftest import TEST_CONFIG
+from tt_platform import create_app
+from tt_platform.database import db as _db
+
+
+@pytest.fixture(scope="session")
+def csrf_app(app, db_url, tmp_path_factory):
+    """`app` first: it runs the migrations on the database both applications use."""
+    other = create_app({**TEST_CONFIG, "WTF_CSRF_ENABLED": True, "DATABASE_URL": db_url,
+                        "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("csrf-index")),
+                        "SEARCH_VECTOR_DIR": str(tmp_path_factory.mktemp("csrf-vectors"))})
+    other.test_client_class = FlaskLoginClient
+    return other
+
+
+@pytest.fixture
+def csrf_db(csrf_app):
+    with csrf_app.app_context():
+        engine = _db.engines[None]
+        conn = _db.engines[None] = engine.connect()
+        outer = conn.begin()
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.engines[None] = engine
+            outer.rollback()
+            conn.close()
