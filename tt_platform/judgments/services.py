@@ -73,6 +73,19 @@ def grades_by(user, listing) -> dict[str, MatchGrade]:
         sa.select(MatchGrade).where(MatchGrade.user_id == user.id, MatchGrade.query_doc == query_doc))}
 
 
+def all_grades(viewer, listing) -> dict[str, list[MatchGrade]]:
+    """Every grade given on `listing`'s page, by suggested document id: for operators only (a person's
+    grade is visible to them and to operators, never to other graders)."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False) or not viewer.is_operator:
+        return {}
+    query_doc = doc_id(listing.entity_type, listing.id)
+    out: dict[str, list[MatchGrade]] = defaultdict(list)
+    for found in db.session.scalars(sa.select(MatchGrade).where(MatchGrade.query_doc == query_doc)
+                                    .order_by(MatchGrade.updated_at)):
+        out[found.target_doc].append(found)
+    return dict(out)
+
+
 def qrels(*, implicit: bool = True) -> dict[str, dict[str, int]]:
     """The installation's judgments: per query listing, per suggested listing, the median grade of the
     people who graded it (the lower middle one for an even count), leaving out grades by the suggested

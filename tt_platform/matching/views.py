@@ -49,7 +49,8 @@ def for_listing(kind: str, listing_id: int):
     return render_template("matching/matches.html", listing=listing, kind=kind, rows=rows, similar=similar,
                            available=available, can_grade=can_grade, grade_labels=GRADES, learned=model,
                            feature_labels=FEATURE_LABELS,
-                           grades=judgments.grades_by(current_user, listing) if can_grade else {})
+                           grades=judgments.grades_by(current_user, listing) if can_grade else {},
+                           everyone=judgments.all_grades(current_user, listing))
 
 
 @bp.route("/<kind>/<int:listing_id>/grade", methods=["POST"])

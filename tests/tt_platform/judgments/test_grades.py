@@ -210,3 +210,14 @@ def test_proposed_terms_wait_for_an_operator_who_accepts_one_into_a_new_table_ve
     assert proposal.status == "accepted"
     app.test_cli_runner().invoke(args=["match", "propose-terms"])
     assert not [p for p in vocabulary.pending_proposals() if (p.term_a, p.term_b) == ("结焦", "结渣")]
+
+
+def test_a_grade_is_seen_by_its_grader_and_operators_only(login, db, index):
+    ice, _battery, _hidden, demand = corpus(db)
+    first, second = make_broker(), make_broker()
+    services.grade(first, demand, ice, 3, "第一位经纪人的理由")
+    db.session.commit()
+    assert "第一位经纪人的理由" in login(first).get(f"/matches/demand/{demand.id}").get_data(as_text=True)
+    assert "第一位经纪人的理由" not in login(second).get(f"/matches/demand/{demand.id}").get_data(as_text=True)
+    page = login(make_operator()).get(f"/matches/demand/{demand.id}").get_data(as_text=True)
+    assert "all-grades" in page and "第一位经纪人的理由" in page
