@@ -35,6 +35,7 @@ from tt_platform.demo.alerts import load_alerts
 from tt_platform.demo.brokerage import load_brokerage
 from tt_platform.demo.challenges import load_challenges, remove_challenges
 from tt_platform.demo.contracts import load_contracts
+from tt_platform.demo.trading import load_trading, remove_trading
 from tt_platform.indexing import outbox
 from tt_platform.listings import services as listings
 from tt_platform.listings.models import ListingStatus
@@ -158,7 +159,8 @@ def load(echo: Callable[[str], None] = print) -> dict[str, int]:
     n_contracts = load_contracts(orgs, users, today, _rng("contracts"))
     counts = {"organisations": len(orgs), "users": len(users), "results": n_results,
               "demands": len(created_demands), "demand_lists": 1, "contracts": n_contracts,
-              **brokerage, "challenges": load_challenges(orgs, users, today), "subscriptions": load_alerts(users)}
+              **brokerage, "challenges": load_challenges(orgs, users, today), "trading": load_trading(orgs, users),
+              "subscriptions": load_alerts(users)}
     echo("Demo loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for email, name, org_key, *_rest in USERS:
@@ -290,6 +292,7 @@ def remove() -> int:
     _remove_contracts(org_ids)
     _remove_brokerage(org_ids)
     remove_challenges(org_ids, sa.select(Membership.user_id).where(Membership.organisation_id.in_(org_ids)))
+    remove_trading(org_ids)
     for model in (Demand, Achievement):
         ids = db.session.scalars(sa.select(model.id).where(model.organisation_id.in_(org_ids))).all()
         for listing_id in ids:
