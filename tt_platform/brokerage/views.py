@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from search.documents import doc_id
 from tt_platform import spreadsheets
 from tt_platform.accounts import services as accounts
 from tt_platform.accounts.models import Organisation, Verification
@@ -21,6 +22,8 @@ from tt_platform.contracts.models import Contract
 from tt_platform.database import china_today, db
 from tt_platform.demands.models import Demand
 from tt_platform.indexing import registry
+from tt_platform.judgments import services as judgments
+from tt_platform.judgments.models import GRADES
 from tt_platform.listings import services as listings
 from tt_platform.security import LOGIN, permission
 from tt_platform.web import commit_action
@@ -106,8 +109,12 @@ def detail(case_id: int):
     for p in case.participants:
         for m in p.organisation.memberships:
             team.setdefault(m.user_id, m.user)
+    # each demand–result pair of the case, graded like a suggestion on a match page
+    pairs = [(d, r, judgments.grades_by(current_user, d).get(doc_id("achievement", r.id)))
+             for d in case.demands if judgments.may_grade(current_user, d) for r in case.results]
     return render_template(
-        "brokerage/detail.html", case=case, trail=audit.trail("case", case.id), contracts=contracts,
+        "brokerage/detail.html", case=case, trail=audit.trail("case", case.id), contracts=contracts, pairs=pairs,
+        grade_labels=GRADES,
         can_manage=services.can_manage(current_user, case), can_contribute=services.can_contribute(current_user, case),
         can_claim=case.broker_id is None and services.is_agency_broker(current_user, case),
         stages=[*PIPELINE, Stage.TERMINATED], reasons=TERMINATION_REASONS, sources=SOURCES, team=team.values(),

@@ -2,7 +2,9 @@
 the grades that brokers, operators and the listing's owners give the suggestions."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -81,6 +83,9 @@ def grade(kind: str, listing_id: int):
             flash(_("Grade saved: %(grade)s.", grade=GRADES[form.grade.data]), "success")
     else:
         flash(_("Choose a grade from 3 (highly relevant) to 0 (not relevant)."), "danger")
+    back = re.fullmatch(r"case:(\d{1,12})", request.form.get("back", ""))
+    if back:  # graded on a case page: back there (the case page checks who may see it)
+        return redirect(url_for("brokerage.detail", case_id=int(back.group(1))))
     anchor = f"m-{form.target.data.replace(':', '-')}" if target is not None else None
     return redirect(url_for("matching.for_listing", kind=kind, listing_id=listing_id, _anchor=anchor))
 

@@ -221,3 +221,22 @@ def test_a_grade_is_seen_by_its_grader_and_operators_only(login, db, index):
     assert "第一位经纪人的理由" not in login(second).get(f"/matches/demand/{demand.id}").get_data(as_text=True)
     page = login(make_operator()).get(f"/matches/demand/{demand.id}").get_data(as_text=True)
     assert "all-grades" in page and "第一位经纪人的理由" in page
+
+
+def test_the_broker_grades_the_pairs_of_a_case_on_the_case_page(login, db, index):
+    from tt_platform.brokerage import services as brokerage
+
+    ice, battery, _hidden, demand = corpus(db)
+    broker = make_broker()
+    case = brokerage.open_case(broker, "覆冰对接", [demand], [ice, battery])
+    db.session.commit()
+    client = login(broker)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert page.count("case-grade-form") == 2
+    response = client.post(f"/matches/demand/{demand.id}/grade", data={
+        "target": f"achievement:{battery.id}", "grade": "1", "reason": "只是部分相关", "back": f"case:{case.id}"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/cases/{case.id}")
+    assert services.grades_by(broker, demand)[f"achievement:{battery.id}"].grade == 1
+    assert 'value="只是部分相关"' in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    # the case's pair signal gives way to the explicit grade
+    assert services.qrels()[f"demand:{demand.id}"][f"achievement:{battery.id}"] == 1
