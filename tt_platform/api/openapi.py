@@ -40,6 +40,7 @@ def _id(name: str) -> dict:
 
 PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
           {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}]
+SHOW_PAST = [{"name": "show", "in": "query", "schema": {"type": "string", "enum": ["past"]}}]
 STATS_FILTERS = [
     {"name": "start", "in": "query", "schema": {"type": "string", "format": "date"}},
     {"name": "end", "in": "query", "schema": {"type": "string", "format": "date"}},
@@ -121,6 +122,25 @@ def _schemas() -> dict:
             "title": {"type": ["string", "null"]},
             "score": {"type": "number"}, "shared_terms": {"type": "array", "items": {"type": "string"}},
             "components": {"type": "array", "items": {"type": "object"}}}},
+        "PriceNotice": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "result": {"type": "object"}, "seller": {"type": "object"},
+            "buyer": {"type": "object"}, "subtype_code": {"type": "string"},
+            "price_fen": {"type": "integer", "description": "proposed price in fen"}, "price_wan": {"type": "string"},
+            "notice_days": {"type": "integer"}, "starts_at": {"type": "string", "format": "date-time"},
+            "ends_at": {"type": "string", "format": "date-time"}, "last_day": {"type": "string", "format": "date"},
+            "contact": {"type": "string"}, "statement": {"type": "string"}, "objections": {"type": "integer"},
+            "phase": {"type": "string", "enum": ["on_notice", "ready", "blocked", "withdrawn", "contracted"]}}},
+        "PriceListing": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "result": {"type": "object"}, "seller": {"type": "object"},
+            "subtype_code": {"type": "string"}, "price_fen": {"type": "integer", "description": "挂牌价 in fen"},
+            "price_wan": {"type": "string"}, "exclusive": {"type": "boolean"},
+            "payment_mode": {"type": "string", "enum": list(PAYMENT_MODES)}, "working_days": {"type": "integer"},
+            "starts_at": {"type": "string", "format": "date-time"},
+            "ends_at": {"type": "string", "format": "date-time"}, "last_day": {"type": "string", "format": "date"},
+            "contact": {"type": "string"},
+            "conditions": {"type": "string"}, "intending_buyers": {"type": "integer"},
+            "previous_id": {"type": ["integer", "null"]},
+            "phase": {"type": "string", "enum": ["open", "sold", "unsold", "contested", "withdrawn", "contracted"]}}},
     }
 
 
@@ -207,13 +227,31 @@ def document(server: str) -> dict:
             tag="statistics", params=[{"name": "name", "in": "path", "required": True, "schema": {
                 "type": "string", "enum": sorted(TABLES)}},
                 *STATS_FILTERS])},
+        "/notices": {"get": _op("协议定价 price notices: those in their period, or past ones with show=past", _json({
+            "type": "object", "properties": {"items": {"type": "array", "items": _ref("PriceNotice")}}}),
+            public=True, tag="trading", params=SHOW_PAST)},
+        "/notices/{notice_id}": {"get": _op("One price notice", _json(_ref("PriceNotice")), public=True,
+                                            params=[_id("notice_id")], tag="trading")},
+        "/notices/{notice_id}/objections": {"post": _op(
+            "Lodge an objection during the notice period", _json({"type": "object"}, "Created"), status="201",
+            tag="trading", params=[_id("notice_id")], body={"type": "object", "required": ["text"], "properties": {
+                "text": {"type": "string", "minLength": 10, "maxLength": 2000}}})},
+        "/listings": {"get": _op("挂牌交易 listings: those running, or closed ones with show=past", _json({
+            "type": "object", "properties": {"items": {"type": "array", "items": _ref("PriceListing")}}}),
+            public=True, tag="trading", params=SHOW_PAST)},
+        "/listings/{listing_id}": {"get": _op("One listing", _json(_ref("PriceListing")), public=True,
+                                              params=[_id("listing_id")], tag="trading")},
+        "/listings/{listing_id}/interest": {"post": _op(
+            "Register your organisation as intending buyer (意向受让方)", _json({"type": "object"}, "Created"),
+            status="201", tag="trading", params=[_id("listing_id")])},
         "/openapi.json": {"get": _op("This document", _json({"type": "object"}), public=True, tag="meta")},
     }
     return {
         "openapi": "3.1.0",
         "info": {"title": "tt-platform API", "version": "1",
                  "description": "技术转移撮合平台 API: matching, technology contracts and registration "
-                                "(技术合同认定登记), matchmaking cases, roadshows, challenges (揭榜挂帅) "
+                                "(技术合同认定登记), matchmaking cases, roadshows, challenges (揭榜挂帅), price "
+                                "notices (协议定价公示) and listings (挂牌交易) "
                                 "and statistics. Money is integer fen (分)."},
         "servers": [{"url": f"{server}/api/v1"}],
         "security": [{"bearer": []}, {"session": []}],

@@ -1,4 +1,5 @@
-"""JSON API /api/v1 for contracts, registration, cases, roadshows, challenges and statistics.
+"""JSON API /api/v1 for contracts, registration, cases, roadshows, challenges, price notices and listings
+(never a listing's confidential part) and statistics.
 
 Same rules as the pages: every route declares its permission, object-level checks live in the
 services. Authentication: the browser session (writes then need the CSRF token in `X-CSRFToken`) or
@@ -37,6 +38,9 @@ from tt_platform.roadshows.models import Roadshow
 from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, NotFound, permission
 from tt_platform.stats import services as stats
 from tt_platform.stats.views import filter_from_args
+from tt_platform.trading import confidential as trading
+from tt_platform.trading import notices as price_notices
+from tt_platform.trading import pricelistings
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # checked below for session-authenticated writes; token clients have no CSRF exposure
@@ -56,6 +60,7 @@ def csrf_for_sessions():
 @bp.errorhandler(contracts.ContractError)
 @bp.errorhandler(cases.CaseError)
 @bp.errorhandler(roadshows.RoadshowError)
+@bp.errorhandler(trading.TradingError)
 def bad_request(exc):
     db.session.rollback()
     return jsonify(error=str(exc), status=400), 400
@@ -546,3 +551,85 @@ def openapi():
     return jsonify(document(request.url_root.rstrip("/")))
 
 
+
+
+# --- trading: 协议定价 notices and 挂牌交易 listings (public, as their boards) ---------------------------
+
+def _party_ref(org) -> dict | None:
+    return {"id": org.id, "name": org.name} if org is not None else None
+
+
+def notice_json(notice) -> dict:
+    return {"id": notice.id, "result": {"id": notice.achievement_id, "title": notice.achievement.title},
+            "seller": _party_ref(notice.seller_org), "buyer": _party_ref(notice.buyer_org),
+            "subtype_code": notice.subtype_code, "price_fen": notice.price_fen,
+            "price_wan": str(money.fen_to_wan(notice.price_fen)), "notice_days": notice.notice_days,
+            "starts_at": notice.starts_at.isoformat(), "ends_at": notice.ends_at.isoformat(),
+            "last_day": price_notices.last_day(notice).isoformat(), "contact": notice.contact,
+            "statement": notice.statement, "objections": len(notice.objections),
+            "phase": price_notices.phase(notice)}
+
+
+def listing_json(listing) -> dict:
+    return {"id": listing.id, "result": {"id": listing.achievement_id, "title": listing.achievement.title},
+            "seller": _party_ref(listing.seller_org), "subtype_code": listing.subtype_code,
+            "price_fen": listing.price_fen, "price_wan": str(money.fen_to_wan(listing.price_fen)),
+            "exclusive": listing.exclusive, "payment_mode": listing.payment_mode,
+            "working_days": listing.working_days, "starts_at": listing.starts_at.isoformat(),
+            "ends_at": listing.ends_at.isoformat(), "last_day": pricelistings.last_day(listing).isoformat(),
+            "contact": listing.contact, "conditions": listing.conditions,
+            "intending_buyers": len(listing.interests), "previous_id": listing.previous_id,
+            "phase": pricelistings.phase(listing)}
+
+
+def _trading_or_404(get, deal_id: int):
+    try:
+        return get(deal_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/notices")
+@permission(PUBLIC)
+def notice_list():
+    return jsonify(items=[notice_json(n) for n in price_notices.board(current=request.args.get("show") != "past")])
+
+
+@bp.route("/notices/<int:notice_id>")
+@permission(PUBLIC)
+def notice_get(notice_id: int):
+    return jsonify(notice_json(_trading_or_404(price_notices.get_notice, notice_id)))
+
+
+@bp.route("/notices/<int:notice_id>/objections", methods=["POST"])
+@permission(LOGIN)
+def notice_object(notice_id: int):
+    notice = _trading_or_404(price_notices.get_notice, notice_id)
+    text = _body().get("text")
+    if not isinstance(text, str):
+        raise BadRequest(_("State the objection and its grounds (10 to 2,000 characters)."))
+    objection = price_notices.object_to(current_user, notice, text)
+    db.session.commit()
+    return jsonify(id=objection.id, status=objection.status.value), 201
+
+
+@bp.route("/listings")
+@permission(PUBLIC)
+def price_listing_list():
+    return jsonify(items=[listing_json(item)
+                          for item in pricelistings.board(current=request.args.get("show") != "past")])
+
+
+@bp.route("/listings/<int:listing_id>")
+@permission(PUBLIC)
+def price_listing_get(listing_id: int):
+    return jsonify(listing_json(_trading_or_404(pricelistings.get_listing, listing_id)))
+
+
+@bp.route("/listings/<int:listing_id>/interest", methods=["POST"])
+@permission(LOGIN)
+def price_listing_interest(listing_id: int):
+    listing = _trading_or_404(pricelistings.get_listing, listing_id)
+    interest = pricelistings.register_interest(current_user, listing)
+    db.session.commit()
+    return jsonify(id=interest.id, organisation_id=interest.organisation_id), 201
