@@ -626,7 +626,7 @@ _NO_CONTENT_CHECK = "12.2.1 open: the upload service checks the file name's exte
 
 
 @pytest.mark.parametrize("where", [
-    pytest.param("case document", marks=pytest.mark.xfail(strict=True, reason=_NO_CONTENT_CHECK)),
+    "case document",
     pytest.param("challenge application attachment", marks=pytest.mark.xfail(strict=True, reason=_NO_CONTENT_CHECK)),
     pytest.param("confidential part attachment", marks=pytest.mark.xfail(strict=True, reason=_NO_CONTENT_CHECK)),
 ])

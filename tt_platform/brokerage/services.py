@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from tt_platform import uploads
 from tt_platform.accounts import services as accounts
 from tt_platform.accounts.models import Organisation, OrgKind, Role, User, Verification
 from tt_platform.achievements.models import Achievement
@@ -283,6 +284,8 @@ def add_document(user: User, case: Case, filename: str, data: bytes, upload_dir:
         raise CaseError(_("The file is empty."))
     if len(data) > MAX_DOCUMENT_BYTES:
         raise CaseError(_("Files may have at most 5 MB."))
+    if not uploads.content_matches(suffix, data):
+        raise CaseError(_("The file's content is not what its name says (%(suffix)s).", suffix=suffix))
     if len(case.documents) >= MAX_DOCUMENTS:
         raise CaseError(_("A case holds at most %(n)d documents.", n=MAX_DOCUMENTS))
     stored = uuid.uuid4().hex
