@@ -20,6 +20,7 @@ from tt_platform.database import CHINA, db
 from tt_platform.demands.models import Demand
 from tt_platform.matching.models import MatchSummary
 from tt_platform.pricing import tax
+from tt_platform.trading.models import PriceListing, PriceNotice
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,54 @@ def by_relief(f: StatsFilter, relief: str, dim: str) -> Table:
     return Table(f"relief_{relief}_{dim}", str(titles[(relief, dim)]), ordered)
 
 
+#: the pricing routes a registered contract can have come through (issue 18); auctions are not run yet
+ROUTES = {"agreement": _l("Agreement with public notice (协议定价)"), "listing": _l("Listing at a price (挂牌交易)"),
+          "other": _l("Other deals")}
+
+
+def _route_expr():
+    noticed = sa.select(PriceNotice.contract_id).where(PriceNotice.contract_id.is_not(None))
+    listed = sa.select(PriceListing.contract_id).where(PriceListing.contract_id.is_not(None))
+    return sa.case((Contract.id.in_(noticed), "agreement"), (Contract.id.in_(listed), "listing"), else_="other")
+
+
+def by_route(f: StatsFilter) -> Table:
+    rows = _rows(_grouped([_route_expr()], f), lambda k: str(ROUTES.get(k, k)))
+    rows.sort(key=lambda r: list(ROUTES).index(r.key))
+    return Table("by_route", str(_l("By pricing route")), rows)
+
+
+@dataclass(frozen=True)
+class RouteMeasure:
+    key: str
+    label: str
+    deals: int
+    #: mean of (contract amount − notice or first listed price) / that price, in percent
+    premium_pct: float | None
+    #: mean days from the notice or first listing to registration
+    days_to_registration: float | None
+
+
+def route_measures(f: StatsFilter) -> list[RouteMeasure]:
+    """Premium of the registered amount over the notice's proposed or the first listed price, and days from
+    the notice or first listing to registration, per route (registered contracts the filter keeps)."""
+    out = []
+    for key, model in (("agreement", PriceNotice), ("listing", PriceListing)):
+        pairs = db.session.execute(sa.select(model, Contract).join(Contract, Contract.id == model.contract_id)
+                                   .where(*base_conditions(f))).all()
+        premiums, days = [], []
+        for deal, contract in pairs:
+            first = deal
+            while getattr(first, "previous", None) is not None:  # a relisting counts from the first listing
+                first = first.previous
+            premiums.append((contract.total_fen - first.price_fen) / first.price_fen * 100)
+            days.append((contract.registered_on - first.starts_at.astimezone(CHINA).date()).days)
+        out.append(RouteMeasure(key, str(ROUTES[key]), len(pairs),
+                                sum(premiums) / len(premiums) if premiums else None,
+                                sum(days) / len(days) if days else None))
+    return out
+
+
 #: every table the dashboard shows and exports, by name
 TABLES = {
     "by_month": lambda f: by_period(f, "month"),
@@ -241,6 +290,7 @@ TABLES = {
     "buyer_party": lambda f: by_party_type(f, "buyer"),
     "by_broker": by_broker,
     "by_agency": by_agency,
+    "by_route": by_route,
     "relief_cit_year": lambda f: by_relief(f, "cit", "year"),
     "relief_cit_province": lambda f: by_relief(f, "cit", "province"),
     "relief_vat_year": lambda f: by_relief(f, "vat", "year"),
