@@ -57,6 +57,12 @@ class PartData:
     nda_text: str
 
 
+def storable(*texts: str) -> None:
+    """Refuse NUL characters: PostgreSQL text cannot hold them, so they would fail at the commit."""
+    if any("\x00" in (text or "") for text in texts):
+        raise TradingError(_("The text contains characters that cannot be stored (NUL)."))
+
+
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -133,6 +139,7 @@ def get_part(part_id: int, user) -> ConfidentialPart:
 # --- the holder writes the part ----------------------------------------------------------------
 
 def check(data: PartData) -> None:
+    storable(data.detail, data.access_mode, data.nda_text)
     if not data.detail.strip():
         raise TradingError(_("Write the confidential details."))
     if len(data.detail) > MAX_DETAIL:
@@ -193,6 +200,7 @@ def accept(user, part: ConfidentialPart, seen_sha256: str, client_address: str) 
     version = part.current_version
     if version is None:  # pragma: no cover - a saved part always has a version
         raise TradingError(_("This listing has no NDA yet."))
+    storable(seen_sha256, client_address)
     if seen_sha256 != version.sha256:
         raise TradingError(_("The NDA has changed since the page was opened: read the current version and accept it."))
     grant = current_grant(user, part)

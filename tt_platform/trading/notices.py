@@ -20,7 +20,7 @@ from tt_platform.database import CHINA, china_today, db, utcnow
 from tt_platform.listings import services as listings
 from tt_platform.listings.models import LIVE_STATES
 from tt_platform.security import NotAllowed, NotFound
-from tt_platform.trading.confidential import TradingError, can_manage
+from tt_platform.trading.confidential import TradingError, can_manage, storable
 from tt_platform.trading.models import (
     DEFAULT_NOTICE_DAYS,
     NoticeObjection,
@@ -138,6 +138,7 @@ def for_result(achievement: Achievement) -> list[PriceNotice]:
 # --- the seller ---------------------------------------------------------------------------------
 
 def check(data: NoticeData) -> None:
+    storable(data.buyer_credit_code, data.subtype_code, data.contact, data.statement)
     if not 0 < data.price_fen < MAX_FEN:
         raise TradingError(_("The proposed price must be above zero and below 1 万亿元."))
     if data.subtype_code not in dict(subtype_choices()):
@@ -244,6 +245,7 @@ def object_to(user, notice: PriceNotice, text: str) -> NoticeObjection:
         raise TradingError(_("The seller cannot object to its own notice."))
     if not on_notice(notice):
         raise TradingError(_("The notice period is over: objections are no longer accepted."))
+    storable(text)
     text = (text or "").strip()
     if not 10 <= len(text) <= 2000:
         raise TradingError(_("State the objection and its grounds (10 to 2,000 characters)."))
@@ -270,6 +272,7 @@ def answer(user, notice: PriceNotice, objection_id: int, text: str) -> None:
     _require_seller(user, notice)
     if objection.status is not ObjectionStatus.OPEN:
         raise TradingError(_("This objection was resolved already."))
+    storable(text)
     text = (text or "").strip()
     if not 5 <= len(text) <= 2000:
         raise TradingError(_("Write the answer (5 to 2,000 characters)."))
@@ -283,6 +286,7 @@ def resolve(user, notice: PriceNotice, objection_id: int, upheld: bool, note: st
         raise NotAllowed(_("Operators resolve objections."))
     if objection.status is not ObjectionStatus.OPEN:
         raise TradingError(_("This objection was resolved already."))
+    storable(note)
     note = (note or "").strip()
     if not 5 <= len(note) <= 2000:
         raise TradingError(_("Give the reason for the decision (5 to 2,000 characters)."))

@@ -19,7 +19,7 @@ from tt_platform.contracts.models import PAYMENT_MODES, Contract
 from tt_platform.database import CHINA, china_today, db, utcnow
 from tt_platform.listings.models import LIVE_STATES
 from tt_platform.security import NotAllowed, NotFound
-from tt_platform.trading.confidential import TradingError, can_manage
+from tt_platform.trading.confidential import TradingError, can_manage, storable
 from tt_platform.trading.models import ListingInterest, ListingOutcome, NoticeStatus, PriceListing
 from tt_platform.trading.notices import MAX_FEN, subtype_choices
 
@@ -105,6 +105,7 @@ def for_result(achievement: Achievement) -> list[PriceListing]:
 
 
 def check(data: ListingData) -> None:
+    storable(data.subtype_code, data.payment_mode, data.contact, data.conditions)
     if not 0 < data.price_fen < MAX_FEN:
         raise TradingError(_("The listed price must be above zero and below 1 万亿元."))
     if data.subtype_code not in dict(subtype_choices()):
