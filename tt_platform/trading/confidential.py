@@ -63,6 +63,16 @@ def storable(*texts: str) -> None:
         raise TradingError(_("The text contains characters that cannot be stored (NUL)."))
 
 
+def claim(model, row_id: int, **values) -> None:
+    """Move a notice or listing out of ACTIVE only if it still is (a compare-and-set in SQL): of two
+    simultaneous requests drafting the contract, exactly one goes on; the other is told to reload."""
+    db.session.flush()  # pending changes first: the conditional UPDATE below runs in SQL and must see them
+    result = db.session.execute(sa.update(model).where(model.id == row_id, model.status == "active")
+                                .values(**values), execution_options={"synchronize_session": False})
+    if result.rowcount != 1:
+        raise TradingError(_("Someone else has just closed this; reload the page."))
+
+
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

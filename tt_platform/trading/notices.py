@@ -20,7 +20,7 @@ from tt_platform.database import CHINA, china_today, db, utcnow
 from tt_platform.listings import services as listings
 from tt_platform.listings.models import LIVE_STATES
 from tt_platform.security import NotAllowed, NotFound
-from tt_platform.trading.confidential import TradingError, can_manage, storable
+from tt_platform.trading.confidential import TradingError, can_manage, claim, storable
 from tt_platform.trading.models import (
     DEFAULT_NOTICE_DAYS,
     NoticeObjection,
@@ -220,6 +220,7 @@ def draft_contract(user, notice: PriceNotice) -> Contract:
         buyer_name=buyer.name, buyer_party_type=buyer.party_type, buyer_region_code=buyer.region_code,
         seller_org_id=seller.id, buyer_org_id=buyer.id, achievement_id=result.id,
         items=(contracts.ItemData(str(item), notice.price_fen, True),))
+    claim(PriceNotice, notice.id, status=NoticeStatus.CONTRACTED.value)
     try:
         contract = contracts.create(user, data)
     except contracts.ContractError as exc:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from tt_platform import taxonomy
 from tt_platform.achievements.models import Achievement
@@ -19,7 +20,7 @@ from tt_platform.contracts.models import PAYMENT_MODES, Contract
 from tt_platform.database import CHINA, china_today, db, utcnow
 from tt_platform.listings.models import LIVE_STATES
 from tt_platform.security import NotAllowed, NotFound
-from tt_platform.trading.confidential import TradingError, can_manage, storable
+from tt_platform.trading.confidential import TradingError, can_manage, claim, storable
 from tt_platform.trading.models import ListingInterest, ListingOutcome, NoticeStatus, PriceListing
 from tt_platform.trading.notices import MAX_FEN, subtype_choices
 
@@ -219,9 +220,13 @@ def register_interest(user, listing: PriceListing) -> ListingInterest:
         raise TradingError(_("The seller cannot register as a buyer of its own listing."))
     if any(i.organisation_id == org.id for i in listing.interests):
         raise TradingError(_("Your organisation is registered already."))
-    interest = ListingInterest(organisation_id=org.id, user_id=user.id)
-    listing.interests.append(interest)
-    db.session.flush()  # assigns interest.id; the unique constraint stops a concurrent second registration
+    interest = ListingInterest(listing_id=listing.id, organisation_id=org.id, user_id=user.id)
+    try:
+        with db.session.begin_nested():  # a colleague registering at the same moment hits the unique constraint
+            db.session.add(interest)
+    except IntegrityError:
+        raise TradingError(_("Your organisation is registered already.")) from None
+    db.session.refresh(listing)
     audit.record(user, ENTITY, listing.id, "interest", note=org.name, data={"organisation": org.id})
     return interest
 
@@ -260,6 +265,7 @@ def draft_contract(user, listing: PriceListing) -> Contract:
         buyer_name=buyer.name, buyer_party_type=buyer.party_type, buyer_region_code=buyer.region_code,
         seller_org_id=seller.id, buyer_org_id=buyer.id, achievement_id=result.id,
         items=(contracts.ItemData(str(item), listing.price_fen, True),))
+    claim(PriceListing, listing.id, status=NoticeStatus.CONTRACTED.value)
     try:
         contract = contracts.create(user, data)
     except contracts.ContractError as exc:

@@ -280,3 +280,29 @@ def test_csrf_is_required_on_listing_posts(market, app, login):
         app.config["WTF_CSRF_ENABLED"] = False
     assert statuses == [400] * 5
     assert listing.status is NoticeStatus.ACTIVE
+
+
+def test_a_concurrent_second_registration_of_the_same_organisation_is_refused_cleanly(market, login):
+    """Two colleagues click at once: the second insert meets the unique constraint and is told so."""
+    listing = _listed(market, login)
+    org = market["buyers"][0].organisation
+    colleague = make_user(org)
+    assert listing.interests == []  # this request read the listing before the other one committed
+    db.session.execute(sa.insert(ListingInterest).values(listing_id=listing.id, organisation_id=org.id,
+                                                         user_id=market["buyers"][0].id, registered_at=utcnow()))
+    with pytest.raises(pricelistings.TradingError):
+        pricelistings.register_interest(colleague, listing)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ListingInterest)) == 1
+
+
+def test_of_two_simultaneous_contract_drafts_exactly_one_goes_on(market, login):
+    listing = _listed(market, login)
+    pricelistings.register_interest(market["buyers"][0], listing)
+    _close_period(listing)
+    # the other request has already claimed it in the database; this one still holds the active row
+    db.session.execute(sa.update(PriceListing).where(PriceListing.id == listing.id).values(status="contracted"),
+                       execution_options={"synchronize_session": False})
+    with pytest.raises(pricelistings.TradingError):
+        pricelistings.draft_contract(market["seller_user"], listing)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Contract)) is None
