@@ -27,6 +27,7 @@ from tt_platform.challenges.services import ChallengeError
 from tt_platform.contracts import services as contracts
 from tt_platform.contracts.models import Contract
 from tt_platform.database import CHINA, china_today, db, utcnow
+from tt_platform.listings.documents import is_public
 from tt_platform.money import format_wan
 from tt_platform.security import NotAllowed
 
@@ -114,7 +115,10 @@ def republish(user, challenge: Challenge, *, now: dt.datetime | None = None) -> 
         verified_only=challenge.verified_only, selection_mode=challenge.selection_mode,
         race_teams=challenge.race_teams, demand_id=challenge.demand_id)
     copy = services.create(user, replace(data, demand_id=None))
-    copy.demand_id = challenge.demand_id
+    # the copy keeps the demand while that is still listed; past its date (the listing published with
+    # the first 榜 expires when its applications close) the copy's approval lists it afresh
+    if challenge.demand is not None and is_public(challenge.demand):
+        copy.demand_id = challenge.demand_id
     audit.record(user, "challenge", challenge.id, "republished", data={"copy": copy.id})
     return copy
 

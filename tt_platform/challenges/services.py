@@ -32,9 +32,12 @@ from tt_platform.challenges.models import (
     ScoreRevision,
     SelectionMode,
 )
-from tt_platform.database import CHINA, db, utcnow
+from tt_platform.database import CHINA, china_today, db, utcnow
+from tt_platform.demands import services as demands
 from tt_platform.demands.models import Demand
+from tt_platform.demands.services import DemandData
 from tt_platform.listings.models import PUBLIC_STATES as LISTING_PUBLIC_STATES
+from tt_platform.listings.services import InvalidTransition
 from tt_platform.money import FEN_PER_WAN
 from tt_platform.security import NotAllowed, NotFound
 
@@ -309,13 +312,64 @@ def submit_for_review(user, challenge: Challenge, *, now: dt.datetime | None = N
 REVIEW_DECISIONS = ("approve", "return", "reject")
 
 
+def _bounty_wan(challenge: Challenge) -> Decimal:
+    return (Decimal(challenge.bounty_fen) / FEN_PER_WAN).quantize(Decimal("0.01"))
+
+
+def listing_data(challenge: Challenge) -> DemandData:
+    """The demand-side listing of a challenge: its goal as the problem, its indicators as the targets,
+    the bounty as the budget and the 揭榜挂帅 bounty, open until applications close, 委托开发 (the
+    contract it becomes), the issuer's contact."""
+    org = challenge.organisation
+    goal = challenge.goal.strip()
+    names = [i["name"].strip() for i in challenge.indicators if i["name"].strip()]
+    keywords = ["揭榜挂帅"]
+    for name in names:
+        if len(",".join([*keywords, name])) > 500:
+            break
+        keywords.append(name)
+    bounty = _bounty_wan(challenge)
+    return DemandData(
+        title=challenge.title, summary=goal if len(goal) <= 1000 else goal[:999] + "…", problem=goal,
+        target_indicators="\n".join(f"{i['name']}：{i['target']}（{i['verification']}）"
+                                     for i in challenge.indicators),
+        field_code=challenge.field_code, region_code=challenge.region_code,
+        cooperation_modes=["commissioned_dev"], valid_until=_last_day(challenge),
+        contact_name=org.contact_name, contact_phone=org.contact_phone, contact_email=org.contact_email or None,
+        keywords=",".join(keywords), budget_min=bounty, budget_max=bounty, is_challenge=True, bounty=bounty)
+
+
+def _last_day(challenge: Challenge) -> dt.date:
+    """The last Beijing day on which applications are open: the listing is valid until then."""
+    return (challenge.closes_at.astimezone(CHINA) - dt.timedelta(microseconds=1)).date()
+
+
+def _publish_listing(operator, challenge: Challenge) -> None:
+    """A challenge published without a demand gets its demand-side listing (see `listing_data`), owned
+    by the issuer and linked to the challenge, so that search and matching find every published 榜
+    while its applications are open (then the listing expires like any demand past its date; the 榜单
+    keeps the challenge). A backdated review of a window that is already over lists nothing: the
+    listing would be born expired. Demo challenges are not listed either: the demo ships the vectors of
+    every listing it makes (tt_platform/demo/data), and these are not among them yet."""
+    if _last_day(challenge) < china_today() or challenge.is_demo:
+        return
+    try:
+        demand = demands.publish_challenge_listing(operator, challenge.organisation, listing_data(challenge))
+    except (demands.DemandError, InvalidTransition) as exc:
+        raise ChallengeError(_("The challenge’s listing for search could not be published: %(reason)s",
+                               reason=str(exc))) from exc
+    challenge.demand = demand
+    challenge.demand_id = demand.id
+    audit.record(operator, "challenge", challenge.id, "listed", data={"demand": demand.id})
+
+
 def _mark_demand(actor, challenge: Challenge) -> None:
     """The demand a published challenge was made from is shown as a challenge with its bounty wherever
     demands are listed, searched and matched (the 揭榜挂帅 flag and bounty the demand always had)."""
     demand = challenge.demand
     if demand is None or demand.organisation_id != challenge.organisation_id:
         return
-    bounty = (Decimal(challenge.bounty_fen) / FEN_PER_WAN).quantize(Decimal("0.01"))
+    bounty = _bounty_wan(challenge)
     if demand.is_challenge and demand.bounty == bounty:
         return
     demand.is_challenge, demand.bounty = True, bounty
@@ -340,7 +394,10 @@ def review(operator, challenge: Challenge, decision: str, reason: str | None, *,
         challenge.review_note = None
         challenge.published_at = now
         _set_state(challenge, operator, ChallengeState.PUBLISHED, "approved")
-        _mark_demand(operator, challenge)
+        if challenge.demand_id is None:
+            _publish_listing(operator, challenge)
+        else:
+            _mark_demand(operator, challenge)
         return
     if not reason:
         raise ChallengeError(_("Give the issuer a reason."))

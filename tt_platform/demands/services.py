@@ -14,6 +14,8 @@ from tt_platform.accounts.models import Organisation, Role, User
 from tt_platform.database import db
 from tt_platform.demands.models import Demand, DemandList
 from tt_platform.listings import services as listings
+from tt_platform.listings.models import ListingStatus
+from tt_platform.security import NotAllowed
 
 
 class DemandError(Exception):
@@ -92,6 +94,27 @@ def create_demand(user: User, data: DemandData, *, submit: bool = False,
 
 def update_demand(user: User, demand: Demand, data: DemandData, *, on_behalf: bool = False) -> list[str]:
     return listings.update_listing(user, demand, data, check=_check, apply=_apply, on_behalf=on_behalf)
+
+
+def publish_challenge_listing(operator: User, organisation: Organisation, data: DemandData) -> Demand:
+    """The demand-side listing of a 揭榜挂帅 challenge published without a demand (a bureau-run 榜, or an
+    enterprise's written from scratch), so that the demand list, search and matching find it like any
+    demand. The operator who approved the challenge creates it for the issuer's organisation (of any
+    kind: a science bureau's too), under the demand rules, with the audit and outbox rows of any listing:
+    created, submitted on the issuer's behalf and approved by that operator (the challenge was reviewed)."""
+    if not getattr(operator, "is_operator", False):
+        raise NotAllowed(_("Only operators review listings."))
+    if not data.is_challenge:
+        raise DemandError(_("A challenge needs a bounty."))
+    _check(data)
+    demand = Demand(organisation=organisation, organisation_id=organisation.id, created_by_id=operator.id,
+                    status=ListingStatus.DRAFT)
+    _apply(demand, data)
+    db.session.add(demand)
+    listings.record_created(demand, operator)
+    listings.submit(demand, operator, on_behalf=True)
+    listings.review(demand, operator, "approve", None)
+    return demand
 
 
 def all_lists():

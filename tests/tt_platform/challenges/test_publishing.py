@@ -32,7 +32,8 @@ def test_an_enterprise_member_drafts_submits_and_an_operator_approves(issuer):
     assert challenge.state is ChallengeState.PUBLISHED and challenge.published_at == NOW
     actions = [e.action for e in db.session.scalars(db.select(AuditEntry).where(
         AuditEntry.entity_type == "challenge", AuditEntry.entity_id == challenge.id).order_by(AuditEntry.id))]
-    assert actions == ["created", "submitted", "approved"]
+    # and its demand-side listing for search, while its applications are open (see test_search_listing.py)
+    assert actions == ["created", "submitted", "approved"] + (["listed"] if challenge.demand_id else [])
 
 
 def test_operators_publish_bureau_run_challenges(db):
