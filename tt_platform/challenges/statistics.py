@@ -2,6 +2,7 @@
 and paid, by technology field or by the issuer's province. Sums in fen, counted by SQL."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -18,7 +19,7 @@ from tt_platform.challenges.models import (
     Milestone,
     Payment,
 )
-from tt_platform.database import db
+from tt_platform.database import CHINA, db
 
 #: A challenge "succeeded" once a winner was selected; "ended" once selected or 流榜.
 WON = (ChallengeState.SELECTED, ChallengeState.IMPLEMENTING, ChallengeState.ACCEPTED)
@@ -55,11 +56,25 @@ class Table:
     totals: Row = field(default_factory=lambda: Row("", ""))
 
 
-def table(grouping: str) -> Table:
-    """One row per field (or province) with any public challenge, and the totals."""
+def table(grouping: str, *, start: dt.date | None = None, end: dt.date | None = None, region: str | None = None,
+          field_code: str | None = None, demo: bool | None = None) -> Table:
+    """One row per field (or province) with any public challenge, and the totals; optionally only the
+    challenges published from `start` to `end` (Beijing dates), of issuers in `region` (a province or
+    city code prefix), in `field_code`, demo ones or not (the statistics dashboard's filters)."""
     key = (Challenge.field_code if grouping == "field"
            else sa.func.substr(Challenge.region_code, 1, 2))
-    public = Challenge.state.in_(PUBLIC_STATES)
+    conditions = [Challenge.state.in_(PUBLIC_STATES)]
+    if start is not None:
+        conditions.append(Challenge.published_at >= dt.datetime.combine(start, dt.time(), CHINA))
+    if end is not None:
+        conditions.append(Challenge.published_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), CHINA))
+    if region:
+        conditions.append(sa.func.substr(Challenge.region_code, 1, len(region)) == region)
+    if field_code:
+        conditions.append(Challenge.field_code == field_code)
+    if demo is not None:
+        conditions.append(Challenge.is_demo.is_(demo))
+    public = sa.and_(*conditions)
     counted = ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED, ApplicationStatus.COMPLETE
     base = db.session.execute(sa.select(
         key, sa.func.count(Challenge.id),

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from tt_platform import money, spreadsheets
-from tt_platform.stats.services import Table
+from tt_platform.challenges import statistics as challenge_statistics
+from tt_platform.stats.services import ChallengeTable, Table
 
 
 def _header() -> list[str]:
@@ -24,3 +25,13 @@ def to_csv(table: Table) -> bytes:
 
 def to_xlsx(table: Table) -> bytes:
     return spreadsheets.xlsx_bytes(table.name, _header(), _values(table), title=table.title)
+
+
+def challenges_to_csv(table: ChallengeTable) -> bytes:
+    """A 揭榜挂帅 table in the columns of the challenges package's own export."""
+    return spreadsheets.csv_bytes(*challenge_statistics.export_rows(table.table))
+
+
+def challenges_to_xlsx(table: ChallengeTable) -> bytes:
+    headers, rows = challenge_statistics.export_rows(table.table)
+    return spreadsheets.xlsx_bytes(table.name, headers, rows, title=table.title)

@@ -3,6 +3,7 @@
 Only contracts whose registration stands count: status REGISTERED (cancelled ones leave), dated by
 their registration date. Every figure is an exact sum of integer fen computed by the database;
 `tests/tt_platform/stats` rebuilds random contract sets and checks each table against a direct sum.
+The 揭榜挂帅 tables beside them are computed by the challenges package (`challenges.statistics`).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from tt_platform import taxonomy
 from tt_platform.accounts.models import Organisation, User
 from tt_platform.brokerage.models import case_demand
+from tt_platform.challenges import statistics as challenge_statistics
 from tt_platform.contracts.models import Contract, ContractStatus
 from tt_platform.database import CHINA, db
 from tt_platform.demands.models import Demand
@@ -272,6 +274,33 @@ def route_measures(f: StatsFilter) -> list[RouteMeasure]:
                                 sum(premiums) / len(premiums) if premiums else None,
                                 sum(days) / len(days) if days else None))
     return out
+
+
+@dataclass
+class ChallengeTable:
+    """A 揭榜挂帅 table of the dashboard: the challenges package's own computation (challenges published,
+    applications, success rate, bounty committed and paid), under the dashboard's name and title."""
+
+    name: str
+    title: str
+    table: challenge_statistics.Table
+
+
+def challenges(f: StatsFilter, grouping: str) -> ChallengeTable:
+    """揭榜挂帅 by technology field or by the issuer's province, for the challenges published in the
+    period (Beijing dates), of issuers in the region, in the field; the contract type does not apply."""
+    table = challenge_statistics.table(grouping, start=f.start, end=f.end, region=f.region,
+                                       field_code=f.field_code, demo=f.demo)
+    title = _l("Challenges (揭榜挂帅) by technology field") if grouping == "field" else _l(
+        "Challenges (揭榜挂帅) by issuer province")
+    return ChallengeTable(f"challenges_by_{grouping}", str(title), table)
+
+
+#: the 揭榜挂帅 tables the dashboard shows and exports, by name (their columns are not a contract table's)
+CHALLENGE_TABLES = {
+    "challenges_by_field": lambda f: challenges(f, "field"),
+    "challenges_by_region": lambda f: challenges(f, "region"),
+}
 
 
 #: every table the dashboard shows and exports, by name

@@ -61,12 +61,28 @@ def chart(table: Table, kind: str = "bar", measure: str = "tech_fen") -> str:
     return json.dumps(option, ensure_ascii=False)
 
 
+def challenge_chart(table: services.ChallengeTable) -> str:
+    """揭榜挂帅 bounty committed and paid per row (万元), as an ECharts option."""
+    rows = table.table.rows
+    labels = [r.label for r in rows]
+    option = {"tooltip": {"trigger": "axis"}, "legend": {},
+              "grid": {"left": 60, "right": 20, "bottom": 60, "containLabel": True},
+              "xAxis": {"type": "category", "data": labels, "axisLabel": {"rotate": 30 if len(labels) > 6 else 0}},
+              "yAxis": {"type": "value", "name": _("万元")},
+              "series": [{"type": "bar", "name": _("Bounty committed (万元)"),
+                          "data": [_wan(r.committed_fen) for r in rows]},
+                         {"type": "bar", "name": _("Bounty paid (万元)"), "data": [_wan(r.paid_fen) for r in rows]}]}
+    return json.dumps(option, ensure_ascii=False)
+
+
 @bp.route("/")
 @permission(OPERATOR)
 def dashboard():
     f = filter_from_args(request.args)
     tables = {name: build(f) for name, build in services.TABLES.items()}
+    challenge_tables = {name: build(f) for name, build in services.CHALLENGE_TABLES.items()}
     return render_template("stats/dashboard.html", f=f, totals=services.totals(f), tables=tables,
+                           challenge_tables=challenge_tables, challenge_chart=challenge_chart,
                            funnel=services.funnel(f), chart=chart, args=request.args,
                            route_measures=services.route_measures(f),
                            type_choices=taxonomy.contract_types())
@@ -75,8 +91,15 @@ def dashboard():
 @bp.route("/export/<name>.<fmt>")
 @permission(OPERATOR)
 def export_table(name: str, fmt: str):
+    if fmt not in spreadsheets.MIMETYPES:
+        abort(404)
+    if name in services.CHALLENGE_TABLES:
+        found = services.CHALLENGE_TABLES[name](filter_from_args(request.args))
+        body = export.challenges_to_csv(found) if fmt == "csv" else export.challenges_to_xlsx(found)
+        return body, 200, {"Content-Type": spreadsheets.MIMETYPES[fmt],
+                           "Content-Disposition": spreadsheets.content_disposition(f"{name}.{fmt}")}
     build = services.TABLES.get(name)
-    if build is None or fmt not in spreadsheets.MIMETYPES:
+    if build is None:
         abort(404)
     table = build(filter_from_args(request.args))
     body = export.to_csv(table) if fmt == "csv" else export.to_xlsx(table)
