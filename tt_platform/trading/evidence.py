@@ -33,16 +33,16 @@ class Event:
 
 
 def can_see(user, deal: PriceNotice | PriceListing) -> bool:
-    """The seller, the buyer of the deal and operators."""
+    """The seller organisation, whose record of the procedure it is, and operators. Not the buyer: the file
+    names objectors, other intending buyers and everyone who accepted the NDA, with their addresses."""
     if not getattr(user, "is_authenticated", False):
         return False
-    orgs = {m.organisation_id for m in user.memberships}
-    return user.is_operator or deal.seller_org_id in orgs or deal.buyer_org_id in orgs
+    return user.is_operator or any(m.organisation_id == deal.seller_org_id for m in user.memberships)
 
 
 def require(user, deal) -> None:
     if not can_see(user, deal):
-        raise NotAllowed(_("The evidence file is for the parties and operators."))
+        raise NotAllowed(_("The evidence file is for the seller and operators."))
 
 
 def beijing(moment: dt.datetime) -> str:
