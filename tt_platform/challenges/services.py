@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from tt_platform import taxonomy
+from tt_platform import taxonomy, uploads
 from tt_platform.accounts.models import OrgKind, Role, User
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
@@ -937,6 +937,8 @@ def add_attachment(user, application: Application, filename: str, data: bytes, u
         raise ChallengeError(_("The file is empty."))
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise ChallengeError(_("Files may have at most 5 MB."))
+    if not uploads.content_matches(suffix, data):
+        raise ChallengeError(_("The file's content is not what its name says (%(suffix)s).", suffix=suffix))
     if len(application.attachments) >= MAX_ATTACHMENTS:
         raise ChallengeError(_("An application carries at most %(n)d files.", n=MAX_ATTACHMENTS))
     stored = uuid.uuid4().hex

@@ -13,6 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from tt_platform import uploads
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
 from tt_platform.database import db, utcnow
@@ -286,6 +287,8 @@ def add_attachment(user, part: ConfidentialPart, filename: str, data: bytes,
         raise TradingError(_("The file is empty."))
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise TradingError(_("Files may have at most 5 MB."))
+    if not uploads.content_matches(suffix, data):
+        raise TradingError(_("The file's content is not what its name says (%(suffix)s).", suffix=suffix))
     if len(part.attachments) >= MAX_ATTACHMENTS:
         raise TradingError(_("At most %(n)d attachments.", n=MAX_ATTACHMENTS))
     stored = uuid.uuid4().hex

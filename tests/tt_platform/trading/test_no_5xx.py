@@ -39,7 +39,7 @@ def world(db, app, tmp_path, monkeypatch):
     pricelistings.post(holder, result, pricelistings.ListingData(
         price_fen=1_000_000, subtype_code="LIC-01", exclusive=True, payment_mode="lump_sum", working_days=10,
         contact="李老师 010-66668888"))
-    attachment = confidential.add_attachment(holder, part, "a.pdf", b"%PDF", tmp_path / "confidential")
+    attachment = confidential.add_attachment(holder, part, "a.pdf", b"%PDF-1.4", tmp_path / "confidential")
     users = {"stranger": make_user(make_org()), "holder": holder, "buyer": buyer, "operator": make_operator()}
     db.session.commit()
     ids = {"kind": "result", "listing_id": result.id, "part_id": part.id, "grant_id": grant.id,
