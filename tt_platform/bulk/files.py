@@ -222,7 +222,10 @@ def _jsonl(data: bytes, limits: Limits) -> Table:
     text, _used = _decode(data, None)
     records: list[tuple[int, dict]] = []
     headers: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # lines end at \n only (JSON Lines): str.splitlines would also cut at U+0085, U+2028 and other
+    # characters that JSON allows unescaped inside a string, breaking a valid line in two
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:

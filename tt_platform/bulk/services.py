@@ -330,6 +330,7 @@ def _import_chunk(kind: ImportKind, chunk, mapped, ctx: _Context, seen, known, o
                 row.listing_id = saved.id if saved is not None else None
             if on_saved:
                 on_saved([saved for _row, saved in done if saved is not None])
+            _let_go([saved for _row, saved in done if saved is not None])
             return [row for row, _saved in done]
         except (_RowByRow, sa.exc.IntegrityError):
             seen.clear()
@@ -338,6 +339,16 @@ def _import_chunk(kind: ImportKind, chunk, mapped, ctx: _Context, seen, known, o
     if on_saved:
         on_saved([saved for row, saved in done if saved is not None and not row.errors])
     return [row for row, _saved in done]
+
+
+def _let_go(saved: list) -> None:
+    """Written and reported: the chunk's objects leave the session, so that a 50,000-row import does not
+    keep 50,000 listings (and their IP records) in the identity map for every later flush and garbage
+    collection to walk (the import ran half as fast per row at 50,000 rows as at 20,000 before this)."""
+    for obj in saved:
+        for child in getattr(obj, "ip_records", ()):
+            db.session.expunge(child)
+        db.session.expunge(obj)
 
 
 def _import_row(kind, number, values, mapped, ctx: _Context, seen, known, *,

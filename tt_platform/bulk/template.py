@@ -7,6 +7,7 @@ beside the codes. The UI and `flask import template` write the same bytes.
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import xlsxwriter
@@ -33,6 +34,8 @@ def template_xlsx(layout: Layout, title: str, rows: list[list[str]] | None = Non
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
                                         "strings_to_formulas": False, "strings_to_urls": False})
+    # a fixed creation time: the UI and the CLI write the same bytes, whatever second they run in
+    book.set_properties({"created": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)})
     sheet = book.add_worksheet(title[:31])
     lists = book.add_worksheet(_LISTS_SHEET)
     guide = book.add_worksheet(_("Instructions")[:31])
