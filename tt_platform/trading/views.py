@@ -2,6 +2,7 @@
 hold the rules, object-level permissions included; every POST carries a CSRF token and commits once."""
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -180,6 +181,17 @@ def notice_board():
                            phase=notices.phase, last_day=notices.last_day)
 
 
+def _proposed_price() -> Decimal | None:
+    """?price=123.45 (万元, from a valuation worksheet): shown in the form for the seller to check; it is
+    judged like a typed value when the form is sent. Anything that is not a plain amount is ignored."""
+    raw = (request.args.get("price") or "").strip()
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and Decimal(0) < value < Decimal(100_000_000) else None
+
+
 @bp.route("/notices/new/<int:result_id>", methods=["GET", "POST"])
 @permission(LOGIN)
 def new_notice(result_id: int):
@@ -189,8 +201,7 @@ def new_notice(result_id: int):
     form = NoticeForm()
     if request.method == "GET":
         form.notice_days.data = notices.notice_days_for(result.organisation)
-        if result.asking_price is not None:
-            form.price_wan.data = result.asking_price
+        form.price_wan.data = _proposed_price() or result.asking_price
     if form.validate_on_submit():
         try:
             notice = notices.post(current_user, result, form.to_data())
@@ -329,8 +340,8 @@ def new_listing(result_id: int):
     if not confidential.can_manage(current_user, result):
         raise NotAllowed()
     form = ListingForm()
-    if request.method == "GET" and result.asking_price is not None:
-        form.price_wan.data = result.asking_price
+    if request.method == "GET":
+        form.price_wan.data = _proposed_price() or result.asking_price
     if form.validate_on_submit():
         try:
             item = pricelistings.post(current_user, result, form.to_data())
