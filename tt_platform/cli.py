@@ -6,7 +6,7 @@ import sys
 import click
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
 from tt_platform.database import db
@@ -21,12 +21,64 @@ def init_app(app) -> None:
                   challenges_cli, trading_cli):
         app.cli.add_command(group)
     app.cli.add_command(bootstrap)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
 
 
 def _database_is_empty() -> bool:
     from tt_platform.accounts.models import Organisation
 
     return db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 0
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup(target):
+    """Copy the SQLite database to TARGET while the platform runs (the online backup API). PostgreSQL:
+    use pg_dump -Fc (README). The search index and vectors are not copied: restore rebuilds them."""
+    from pathlib import Path
+
+    from tt_platform.database import backup_sqlite, sqlite_path
+
+    if sqlite_path(db.engine) is None:
+        raise click.ClickException("not a SQLite database: back PostgreSQL up with pg_dump -Fc (see README)")
+    if Path(target).exists():
+        raise click.ClickException(f"{target} exists already; choose a new file")
+    backup_sqlite(db.engine, target)
+    click.echo(f"database copied to {target}")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore(source):
+    """Restore a `flask backup` copy into this instance, which must be empty; then bring the schema up to
+    date and rebuild the search index from the database."""
+    import sqlite3
+
+    from tt_platform.database import restore_sqlite, sqlite_path
+    from tt_platform.indexing import sync
+
+    if sqlite_path(db.engine) is None:
+        raise click.ClickException("not a SQLite database: restore PostgreSQL with pg_restore (see README)")
+    try:
+        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as check:
+            if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise click.ClickException(f"{source} is damaged (integrity check failed)")
+            check.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"{source} is not a backup of this platform ({exc})") from exc
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    if not _database_is_empty():
+        raise click.ClickException("this instance holds data already: restore into an empty instance")
+    db.session.remove()
+    restore_sqlite(db.engine, source)
+    upgrade(directory=current_app.extensions["migrate"].directory)  # a backup from an older release
+    count = sync.rebuild()
+    db.session.commit()
+    click.echo(f"restored from {source}; search index rebuilt ({count} listings); run `flask search embed` "
+               "for the vectors")
 
 
 @click.command("bootstrap")

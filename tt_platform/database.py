@@ -113,3 +113,30 @@ def bulk_insert(table: sa.Table, rows: list[dict]) -> None:
         params = [{name: process(row[name]) if process else row[name] for name, process in processors}
                   for row in rows]
     connection.exec_driver_sql(str(compiled), params)
+
+
+def sqlite_path(engine) -> str | None:
+    """The file of a SQLite engine, or None for another database (or an in-memory one)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    path = engine.url.database
+    return path if path and path != ":memory:" else None
+
+
+def backup_sqlite(engine, target: str) -> None:
+    """A consistent copy of the live SQLite database into `target`, through SQLite's online backup API
+    (readers and writers may go on meanwhile; the copy is of one moment)."""
+    import sqlite3
+
+    with sqlite3.connect(sqlite_path(engine)) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+
+
+def restore_sqlite(engine, source: str) -> None:
+    """Replace the SQLite database's contents with the backup `source` (the caller checks it was empty)."""
+    import sqlite3
+
+    engine.dispose()  # no pooled connection keeps the old pages
+    with sqlite3.connect(source) as backup, sqlite3.connect(sqlite_path(engine)) as live:
+        backup.backup(live)
+    engine.dispose()
