@@ -279,6 +279,10 @@ class VectorStore:
                 self.matrix[kind] = self.matrix[kind][keep]
             self._reindex()
 
+    def has(self, doc_id: str) -> bool:
+        """Whether the listing has a vector (a dict look-up; no array is touched)."""
+        return doc_id in self._pos
+
     def vector(self, doc_id: str) -> np.ndarray | None:
         where = self._pos.get(doc_id)
         return self.matrix[where[0]][where[1]] if where else None

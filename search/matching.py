@@ -170,13 +170,12 @@ def fuse(rankings: Sequence[tuple[list[SearchHit], float]], weights: Weights) ->
 
 
 def _positions(channels: Sequence[tuple[list[SearchHit], float]]) -> dict[str, dict[str, tuple[int, float]]]:
-    """Where each channel put each listing: rank and score relative to the channel's best (features for
-    a learned ranker, see ranker.py)."""
+    """Where each channel put each listing, by channel: rank and score relative to the channel's best
+    (features for a learned ranker, see ranker.py; read only for the listings that are returned)."""
     out: dict[str, dict[str, tuple[int, float]]] = {}
     for name, (hits, _weight) in zip(CHANNEL_NAMES, channels, strict=False):
         best = max((h.score for h in hits), default=0.0) or 1.0
-        for rank, hit in enumerate(hits, start=1):
-            out.setdefault(hit.doc_id, {})[name] = (rank, hit.score / best)
+        out[name] = {hit.doc_id: (rank, hit.score / best) for rank, hit in enumerate(hits, start=1)}
     return out
 
 
@@ -189,8 +188,14 @@ def _without_unseen_votes(fused: dict[str, float], dense: DenseChannel, weights:
     if lexical <= 0:
         return fused
     scale = (lexical + weights.channel_dense) / lexical
-    return {doc_id: score * scale if dense.store.vector(doc_id) is None else score
-            for doc_id, score in fused.items()}
+    has = _has_vector(dense.store)
+    return {doc_id: score if has(doc_id) else score * scale for doc_id, score in fused.items()}
+
+
+def _has_vector(store) -> Callable[[str], bool]:
+    """The store's cheap membership test where it has one (VectorStore.has), else its vector look-up."""
+    has = getattr(store, "has", None)
+    return has if callable(has) else (lambda doc_id: store.vector(doc_id) is not None)
 
 
 @dataclass(frozen=True)
@@ -275,8 +280,9 @@ def match(backend: SearchBackend, mq: MatchQuery, *, limit: int = 20, weights: W
             continue  # e.g. a dense-only candidate that the filters exclude, or a vector of a removed listing
         components = fit_components(mq, listing, weights, now)
         score = text_score + sum(c.score for c in components)
-        out.append(Match(doc_id, score, text_score, components, [], listing, channels=positions.get(doc_id, {}),
-                         unseen_dense=dense is not None and dense.store.vector(doc_id) is None))
+        where = {name: ranks[doc_id] for name, ranks in positions.items() if doc_id in ranks}
+        out.append(Match(doc_id, score, text_score, components, [], listing, channels=where,
+                         unseen_dense=dense is not None and not _has_vector(dense.store)(doc_id)))
     out.sort(key=lambda m: m.score, reverse=True)
     out = out[:limit]
     if explain:  # only the matches that are shown: segmenting candidates' texts is the costly part
