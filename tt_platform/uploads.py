@@ -7,6 +7,14 @@ always served as downloads with nosniff besides: this is the second line, not th
 """
 from __future__ import annotations
 
+import hashlib
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask_babel import gettext as _
+
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")  #: OOXML (docx, xlsx, pptx) and zip archives
 _OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)  #: legacy Office (doc, xls, ppt)
 
@@ -39,3 +47,48 @@ def content_matches(suffix: str, data: bytes) -> bool:
         return False
     signatures = SIGNATURES.get(suffix)
     return signatures is not None and data.startswith(signatures)
+
+
+class UploadRefused(Exception):
+    """A user-facing reason an uploaded file is not taken; each service re-raises it as its own error."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file that passed `accept`: its cleaned name, declared type and bytes."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def accept(filename: str | None, data: bytes, allowed: Mapping[str, str], *, types_message: str,
+           max_bytes: int) -> Upload:
+    """The checks every upload service makes: a name (never a path: only its last part is kept, 200
+    characters at most) with an allowed extension, some bytes, at most `max_bytes` of them, and content
+    that is what the extension says. Raises UploadRefused with the message to show."""
+    name = Path(filename or "").name.strip()[:200]
+    suffix = Path(name).suffix.lower()
+    if not name or suffix not in allowed:
+        raise UploadRefused(types_message)
+    if not data:
+        raise UploadRefused(_("The file is empty."))
+    if len(data) > max_bytes:
+        raise UploadRefused(_("Files may have at most %(mb)d MB.", mb=max_bytes // (1024 * 1024)))
+    if not content_matches(suffix, data):
+        raise UploadRefused(_("The file's content is not what its name says (%(suffix)s).", suffix=suffix))
+    return Upload(name, allowed[suffix], data)
+
+
+def store(upload: Upload, upload_dir: Path) -> str:
+    """Write the bytes under a random name in `upload_dir` (never the user's name); returns that name.
+    Written before the row that points to it: a failed commit leaves an orphan file, never a row without
+    bytes."""
+    stored = uuid.uuid4().hex
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    (upload_dir / stored).write_bytes(upload.data)
+    return stored

@@ -3,8 +3,6 @@ Services flush, never commit."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -276,27 +274,18 @@ def add_participant(user: User, case: Case, org: Organisation, side: str) -> Non
 
 def add_document(user: User, case: Case, filename: str, data: bytes, upload_dir: Path) -> Document:
     _require(can_contribute(user, case), _("You cannot add documents to this case."))
-    name = Path(filename or "").name.strip()[:200]
-    suffix = Path(name).suffix.lower()
-    if not name or suffix not in ALLOWED_DOCUMENTS:
-        raise CaseError(_("Allowed files: PDF, Word, Excel, PowerPoint, PNG, JPEG and text."))
-    if not data:
-        raise CaseError(_("The file is empty."))
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise CaseError(_("Files may have at most 5 MB."))
-    if not uploads.content_matches(suffix, data):
-        raise CaseError(_("The file's content is not what its name says (%(suffix)s).", suffix=suffix))
+    try:
+        upload = uploads.accept(filename, data, ALLOWED_DOCUMENTS, max_bytes=MAX_DOCUMENT_BYTES,
+                                types_message=_("Allowed files: PDF, Word, Excel, PowerPoint, PNG, JPEG and text."))
+    except uploads.UploadRefused as exc:
+        raise CaseError(str(exc)) from None
     if len(case.documents) >= MAX_DOCUMENTS:
         raise CaseError(_("A case holds at most %(n)d documents.", n=MAX_DOCUMENTS))
-    stored = uuid.uuid4().hex
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    # written before the row: a failed commit leaves an orphan file (harmless), never a row without bytes
-    (upload_dir / stored).write_bytes(data)
-    doc = Document(filename=name, stored_name=stored, content_type=ALLOWED_DOCUMENTS[suffix], size=len(data),
-                   sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=user.id)
+    doc = Document(filename=upload.filename, stored_name=uploads.store(upload, upload_dir),
+                   content_type=upload.content_type, size=len(data), sha256=upload.sha256, uploaded_by_id=user.id)
     case.documents.append(doc)
     db.session.flush()  # write now: a broken constraint fails inside the service, not at the request's commit
-    audit.record(user, "case", case.id, "document", note=name)
+    audit.record(user, "case", case.id, "document", note=upload.filename)
     return doc
 
 

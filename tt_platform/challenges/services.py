@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -929,27 +927,19 @@ def add_attachment(user, application: Application, filename: str, data: bytes, u
     if application.status not in EDITABLE:
         raise ChallengeError(_("Only drafts and returned applications can be changed."))
     _before_close(application.challenge, now or utcnow())
-    name = Path(filename or "").name.strip()[:200]
-    suffix = Path(name).suffix.lower()
-    if not name or suffix not in ALLOWED_ATTACHMENTS:
-        raise ChallengeError(_("Allowed files: PDF, Word, Excel, PowerPoint, PNG, JPEG and text."))
-    if not data:
-        raise ChallengeError(_("The file is empty."))
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise ChallengeError(_("Files may have at most 5 MB."))
-    if not uploads.content_matches(suffix, data):
-        raise ChallengeError(_("The file's content is not what its name says (%(suffix)s).", suffix=suffix))
+    try:
+        upload = uploads.accept(filename, data, ALLOWED_ATTACHMENTS, max_bytes=MAX_ATTACHMENT_BYTES,
+                                types_message=_("Allowed files: PDF, Word, Excel, PowerPoint, PNG, JPEG and text."))
+    except uploads.UploadRefused as exc:
+        raise ChallengeError(str(exc)) from None
     if len(application.attachments) >= MAX_ATTACHMENTS:
         raise ChallengeError(_("An application carries at most %(n)d files.", n=MAX_ATTACHMENTS))
-    stored = uuid.uuid4().hex
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    # written before the row: a failed commit leaves an orphan file (harmless), never a row without bytes
-    (upload_dir / stored).write_bytes(data)
-    attachment = Attachment(filename=name, stored_name=stored, content_type=ALLOWED_ATTACHMENTS[suffix],
-                            size=len(data), sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=user.id)
+    attachment = Attachment(filename=upload.filename, stored_name=uploads.store(upload, upload_dir),
+                            content_type=upload.content_type, size=len(data), sha256=upload.sha256,
+                            uploaded_by_id=user.id)
     application.attachments.append(attachment)
     db.session.flush()  # write now: a broken constraint fails inside the service, not at the request's commit
-    audit.record(user, "challenge_application", application.id, "attachment", note=name)
+    audit.record(user, "challenge_application", application.id, "attachment", note=upload.filename)
     return attachment
 
 

@@ -6,7 +6,6 @@ version asks again). Everyone else learns only that the part exists."""
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -279,28 +278,19 @@ def add_attachment(user, part: ConfidentialPart, filename: str, data: bytes,
                    upload_dir: Path) -> ConfidentialAttachment:
     if not can_manage(user, part.listing):
         raise NotAllowed(_("Only the organisation that published this listing may change its confidential part."))
-    name = Path(filename or "").name.strip()[:200]
-    suffix = Path(name).suffix.lower()
-    if not name or suffix not in ALLOWED_ATTACHMENTS:
-        raise TradingError(_("Allowed files: PDF, Word, Excel, PNG, JPEG, text, DWG, DXF and ZIP."))
-    if not data:
-        raise TradingError(_("The file is empty."))
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise TradingError(_("Files may have at most 5 MB."))
-    if not uploads.content_matches(suffix, data):
-        raise TradingError(_("The file's content is not what its name says (%(suffix)s).", suffix=suffix))
+    try:
+        upload = uploads.accept(filename, data, ALLOWED_ATTACHMENTS, max_bytes=MAX_ATTACHMENT_BYTES,
+                                types_message=_("Allowed files: PDF, Word, Excel, PNG, JPEG, text, DWG, DXF and ZIP."))
+    except uploads.UploadRefused as exc:
+        raise TradingError(str(exc)) from None
     if len(part.attachments) >= MAX_ATTACHMENTS:
         raise TradingError(_("At most %(n)d attachments.", n=MAX_ATTACHMENTS))
-    stored = uuid.uuid4().hex
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    # written before the row: a failed commit leaves an orphan file (harmless), never a row without bytes
-    (upload_dir / stored).write_bytes(data)
-    attachment = ConfidentialAttachment(filename=name, stored_name=stored, content_type=ALLOWED_ATTACHMENTS[suffix],
-                                        size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+    attachment = ConfidentialAttachment(filename=upload.filename, stored_name=uploads.store(upload, upload_dir),
+                                        content_type=upload.content_type, size=len(data), sha256=upload.sha256,
                                         uploaded_by_id=user.id)
     part.attachments.append(attachment)
     db.session.flush()  # assigns attachment.id for the audit row
-    audit.record(user, ENTITY, part.id, "attachment", note=name, data={"attachment": attachment.id})
+    audit.record(user, ENTITY, part.id, "attachment", note=upload.filename, data={"attachment": attachment.id})
     return attachment
 
 
