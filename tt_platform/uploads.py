@@ -18,6 +18,29 @@ from flask_babel import gettext as _
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")  #: OOXML (docx, xlsx, pptx) and zip archives
 _OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)  #: legacy Office (doc, xls, ppt)
 
+#: extension → the type a stored file is served as
+CONTENT_TYPES = {
+    ".pdf": "application/pdf", ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".txt": "text/plain",
+    ".dwg": "application/acad", ".dxf": "application/dxf", ".zip": "application/zip",
+}
+
+
+def allow(*suffixes: str) -> dict[str, str]:
+    """An upload service's allow-list: the named extensions with the types they are served as."""
+    return {suffix: CONTENT_TYPES[suffix] for suffix in suffixes}
+
+
+#: documents, spreadsheets, slides, scans and images, text: what cases and applications carry
+OFFICE_DOCUMENTS = allow(".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".png", ".jpg", ".jpeg", ".txt")
+#: the largest upload the services take, bytes
+MAX_BYTES = 5 * 1024 * 1024
+
 #: extension → the byte strings a file of that type starts with
 SIGNATURES: dict[str, tuple[bytes, ...]] = {
     ".pdf": (b"%PDF-",),

@@ -32,16 +32,8 @@ from tt_platform.listings import services as listings
 from tt_platform.security import NotAllowed
 
 #: documents a case may carry: contracts, proposals, scans, spreadsheets
-ALLOWED_DOCUMENTS = {
-    ".pdf": "application/pdf", ".doc": "application/msword",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xls": "application/vnd.ms-excel",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".ppt": "application/vnd.ms-powerpoint",
-    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".txt": "text/plain",
-}
-MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+ALLOWED_DOCUMENTS = uploads.OFFICE_DOCUMENTS
+MAX_DOCUMENT_BYTES = uploads.MAX_BYTES
 MAX_DOCUMENTS = 50
 
 

@@ -907,16 +907,8 @@ def expert_panels(user) -> list[PanelMember]:
 # --- attachments -------------------------------------------------------------------------------
 
 #: What an application may carry: documents, spreadsheets, slides, scans and images, text.
-ALLOWED_ATTACHMENTS = {
-    ".pdf": "application/pdf", ".doc": "application/msword",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xls": "application/vnd.ms-excel",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".ppt": "application/vnd.ms-powerpoint",
-    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".txt": "text/plain",
-}
-MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+ALLOWED_ATTACHMENTS = uploads.OFFICE_DOCUMENTS
+MAX_ATTACHMENT_BYTES = uploads.MAX_BYTES
 MAX_ATTACHMENTS = 10
 
 

@@ -33,15 +33,9 @@ MAX_DETAIL = 20_000
 MAX_NDA = 20_000
 MIN_NDA = 20
 #: attachments: technical data, drawings, test reports; always served as downloads
-ALLOWED_ATTACHMENTS = {
-    ".pdf": "application/pdf", ".doc": "application/msword",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xls": "application/vnd.ms-excel",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".txt": "text/plain",
-    ".dwg": "application/acad", ".dxf": "application/dxf", ".zip": "application/zip",
-}
-MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+ALLOWED_ATTACHMENTS = uploads.allow(".pdf", ".doc", ".docx", ".xls", ".xlsx", ".png", ".jpg", ".jpeg", ".txt",
+                                    ".dwg", ".dxf", ".zip")
+MAX_ATTACHMENT_BYTES = uploads.MAX_BYTES
 MAX_ATTACHMENTS = 20
 KINDS = {"result": Achievement, "demand": Demand}
 
