@@ -198,6 +198,19 @@ def claim(broker: User, case: Case) -> None:
 
 # --- the pipeline ------------------------------------------------------------------------------
 
+def _claim_stage(case: Case, expected: Stage, new: Stage) -> None:
+    """Move the case from `expected` to `new` only if it still is at `expected` (a compare-and-set in SQL):
+    of two simultaneous moves of one case (its broker and the agency admin, or two tabs) exactly one goes
+    on; the other is told where the case is now and to reload."""
+    db.session.flush()  # pending changes first: the conditional UPDATE below runs in SQL and must see them
+    moved = db.session.execute(sa.update(Case).where(Case.id == case.id, Case.stage == expected).values(stage=new),
+                               execution_options={"synchronize_session": False})
+    if moved.rowcount != 1:
+        db.session.refresh(case)
+        raise CaseError(_("Someone else has just moved this case (it is now at “%(stage)s”); reload the page.",
+                          stage=case.stage.label))
+
+
 def set_stage(user: User, case: Case, stage: Stage, reason: str | None = None, note: str | None = None) -> None:
     _require(can_manage(user, case), _("Only the case's broker can move it."))
     if case.broker_id is None:
@@ -211,6 +224,8 @@ def set_stage(user: User, case: Case, stage: Stage, reason: str | None = None, n
         note = (note or "").strip()
         if reason == "other" and not note:
             raise CaseError(_("Explain the reason in the text box."))
+    _claim_stage(case, old, stage)
+    if stage is Stage.TERMINATED:
         case.termination_reason, case.termination_note = reason, note or None
     else:
         case.termination_reason = case.termination_note = None

@@ -159,8 +159,26 @@ def update_listing(user: User, listing, data, *, check, apply, on_behalf: bool =
 def _set_status(listing, actor: User | None, new: ListingStatus, action: str, note: str | None = None,
                 data: dict | None = None) -> None:
     old = listing.status
+    _claim_status(listing, old, new)
     listing.status = new
     _record(listing, actor, action, from_status=old.value, to_status=new.value, note=note, data=data)
+
+
+def _claim_status(listing, expected: ListingStatus, new: ListingStatus) -> None:
+    """Move a stored listing from `expected` to `new` only if it still is `expected` (a compare-and-set in
+    SQL): of two simultaneous decisions on one listing (two operators approving, an owner closing it while
+    it is approved) exactly one goes on; the other is told to reload. New listings (not yet stored) and
+    batched writes (the bulk importer, which holds its rows) need no claim."""
+    if not sa.inspect(listing).persistent or db.session.info.get(_BATCH) is not None:
+        return
+    db.session.flush()  # pending changes first: the conditional UPDATE below runs in SQL and must see them
+    model = type(listing)
+    claimed = db.session.execute(sa.update(model).where(model.id == listing.id, model.status == expected)
+                                 .values(status=new), execution_options={"synchronize_session": False})
+    if claimed.rowcount != 1:
+        db.session.refresh(listing)
+        raise InvalidTransition(_("Someone else has just changed this listing; reload the page to see where it "
+                                  "stands."))
 
 
 def record_created(listing, actor: User) -> None:

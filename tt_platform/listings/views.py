@@ -76,8 +76,11 @@ def status_action(model, listing_id: int, endpoint: str):
     try:
         target = ListingStatus(request.form.get("status", ""))
         listings.change_status(listing, current_user, target)
-    except (ValueError, listings.InvalidTransition):
+    except ValueError:
         flash(_("This status change is not possible."), "danger")
+    except listings.InvalidTransition as exc:  # the rule's own message (a concurrent change says so)
+        db.session.rollback()
+        flash(str(exc), "danger")
     else:
         db.session.commit()
         flash(_("Status changed to “%(status)s”.", status=target.label), "success")
