@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tt_platform.database import db
     from tt_platform.extensions import csrf, limiter, login_manager, migrate
 
+    web.install_converters(app)  # before any route is added: `<int:…>` ids are bounded (404 above MAX_ID)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -23,6 +23,27 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+#: The largest id a row can have: primary keys are PostgreSQL `integer` (SQLite's are wider, but the app
+#: runs on both). A larger number in a URL, a query string, a form or a JSON body names no row, and
+#: handing it to the driver overflows (a 500): ids from outside pass through `parse_id` or the URL
+#: converter built on it (`tt_platform.web.IdConverter`, the app's "int").
+MAX_ID = 2**31 - 1
+
+
+def parse_id(raw) -> int | None:
+    """An id sent by a client (text of ASCII digits, or an int from JSON): the number when it is one a row
+    can have (1 … MAX_ID), else None. Never raises: signs, spaces, fractions, booleans, floats, huge
+    numbers and non-ASCII digits are all None."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 10:
+        value = int(raw)
+    else:
+        return None
+    return value if 1 <= value <= MAX_ID else None
+
 
 #: The platform's zone: the dates users see and enter (validity, deadlines, registration) are Beijing dates.
 CHINA = ZoneInfo("Asia/Shanghai")

@@ -7,9 +7,10 @@ from flask import abort, flash, g, redirect, request
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from tt_platform.accounts.models import User
-from tt_platform.database import db
+from tt_platform.database import MAX_ID, db, parse_id
 from tt_platform.extensions import login_manager, talisman
 from tt_platform.security import NotAllowed
 
@@ -23,6 +24,33 @@ CSP = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+
+
+def _digits_up_to(limit: int) -> str:
+    """A regular expression for the decimal numbers 0 … limit (ASCII digits, as many as limit has)."""
+    top = str(limit)
+    parts = [f"[0-9]{{1,{len(top) - 1}}}"] if len(top) > 1 else []
+    parts += [f"{top[:i]}[0-{int(d) - 1}][0-9]{{{len(top) - i - 1}}}" for i, d in enumerate(top) if d != "0"]
+    return "(?:" + "|".join([*parts, top]) + ")"
+
+
+class IdConverter(IntegerConverter):
+    """The app's `<int:…>`: ASCII digits up to `MAX_ID`. Every URL number names a row, and a larger one
+    (99999999999999999999) would overflow the database driver: here it matches no route, a 404 in every
+    method. The bound is in the pattern itself, not only in `max=`: Werkzeug compares the method before
+    it converts, so a number refused by conversion alone answers 405 where the path has other methods."""
+
+    regex = _digits_up_to(MAX_ID)
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,  # noqa: A002
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def install_converters(app) -> None:
+    """Before any route is added (create_app calls it before the blueprints): rules compile their
+    converters when they are added."""
+    app.url_map.converters["int"] = IdConverter
 
 
 def init_app(app) -> None:
@@ -69,9 +97,10 @@ def init_app(app) -> None:
 def load_user(user_id: str):
     try:
         raw_id, version = user_id.split(":", 1)
-        user = db.session.get(User, int(raw_id))
+        user_id_number = parse_id(raw_id)
     except (ValueError, TypeError):
         return None
+    user = db.session.get(User, user_id_number) if user_id_number else None
     if user is None or str(user.session_version) != version or not user.active:
         return None
     return user

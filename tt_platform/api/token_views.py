@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tt_platform.api import tokens
-from tt_platform.database import db
+from tt_platform.database import db, parse_id
 from tt_platform.security import LOGIN, permission
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/account/tokens")
@@ -19,7 +19,7 @@ def index():
     if request.method == "POST":
         try:
             if request.form.get("revoke"):
-                tokens.revoke(current_user, int(request.form["revoke"]))
+                tokens.revoke(current_user, parse_id(request.form["revoke"]) or 0)
                 flash(_("Token revoked."), "success")
             else:
                 _token, secret = tokens.issue(current_user, request.form.get("name", ""))

@@ -29,7 +29,7 @@ from tt_platform.challenges.models import Phase as ChallengePhase
 from tt_platform.challenges.models import Score as ChallengeScore
 from tt_platform.contracts import services as contracts
 from tt_platform.contracts.models import Contract, ContractStatus
-from tt_platform.database import china_today, db, utcnow
+from tt_platform.database import MAX_ID, china_today, db, parse_id, utcnow
 from tt_platform.demands.models import Demand
 from tt_platform.extensions import csrf
 from tt_platform.listings import services as listings
@@ -46,13 +46,21 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # checked below for session-authenticated writes; token clients have no CSRF exposure
 
 
+#: The largest integer a number in a body may be: the BIGINT columns' bound (amounts in fen and counts are
+#: checked further by the services; above this the database driver would overflow first).
+MAX_AMOUNT = 2**63 - 1
+
+
 class BadRequest(ValueError):
     pass
 
 
 @bp.before_request
 def csrf_for_sessions():
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not g.get("api_token_auth"):
+    # Only a session can be ridden by a forged request: an anonymous write goes on to its permission
+    # (401 with a message for a client that forgot its token), a token client has no CSRF exposure.
+    if (request.method not in ("GET", "HEAD", "OPTIONS") and current_user.is_authenticated
+            and not g.get("api_token_auth")):
         csrf.protect()
 
 
@@ -74,9 +82,17 @@ def _body() -> dict:
 
 
 def _int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_AMOUNT:
         raise BadRequest(_("“%(name)s” must be an integer.", name=name))
     return value
+
+
+def _id(value, name: str) -> int:
+    """An id from the body: 1 … MAX_ID (a larger number names no row and would overflow the driver)."""
+    found = parse_id(value) if isinstance(value, int) else None
+    if found is None:
+        raise BadRequest(_("“%(name)s” must be an id (a whole number from 1 to %(max)d).", name=name, max=MAX_ID))
+    return found
 
 
 def _date(value, name: str, required: bool = True) -> dt.date | None:
@@ -102,7 +118,7 @@ def _page():
         page, size = int(request.args.get("page", 1)), int(request.args.get("per_page", 50))
     except ValueError:
         raise BadRequest(_("“page” and “per_page” must be integers.")) from None
-    return max(1, page), max(1, min(size, 200))
+    return max(1, min(page, MAX_ID)), max(1, min(size, 200))
 
 
 # --- contracts ---------------------------------------------------------------------------------
@@ -138,7 +154,7 @@ def _party(data: dict, side: str) -> tuple:
         raise BadRequest(_("“%(name)s” must be an object.", name=side))
     org_id = party.get("organisation_id")
     if org_id is not None:
-        org = db.session.get(Organisation, _int(org_id, f"{side}.organisation_id"))
+        org = db.session.get(Organisation, _id(org_id, f"{side}.organisation_id"))
         if org is None:
             raise BadRequest(_("Unknown organisation."))
         return (org.id, *contracts.party_from_org(org))
@@ -162,7 +178,7 @@ def _amount_fen(item: dict) -> int:
 def _linked(model, value, name):
     if value is None:
         return None
-    listing = db.session.get(model, _int(value, name))
+    listing = db.session.get(model, _id(value, name))
     if listing is None or not listings.can_view(current_user, listing):
         raise BadRequest(_("Unknown or hidden listing: %(name)s.", name=name))
     return listing.id
@@ -175,7 +191,7 @@ def contract_data(data: dict) -> contracts.ContractData:
     seller, buyer = _party(data, "seller"), _party(data, "buyer")
     case_id = roadshow_id = None
     if data.get("case_id") is not None:
-        case = cases.get_visible(_int(data["case_id"], "case_id"), current_user)
+        case = cases.get_visible(_id(data["case_id"], "case_id"), current_user)
         if case is None:
             raise BadRequest(_("Unknown or hidden case."))
         case_id, roadshow_id = case.id, case.roadshow_id
@@ -326,8 +342,8 @@ def case_create():
     demand_ids, result_ids = data.get("demand_ids") or [], data.get("result_ids") or []
     if not isinstance(demand_ids, list) or not isinstance(result_ids, list) or len(demand_ids) + len(result_ids) > 20:
         raise BadRequest(_("“demand_ids” and “result_ids” are lists of at most 20 ids."))
-    demands = [db.session.get(Demand, _int(i, "demand_ids")) for i in demand_ids]
-    results = [db.session.get(Achievement, _int(i, "result_ids")) for i in result_ids]
+    demands = [db.session.get(Demand, _id(i, "demand_ids")) for i in demand_ids]
+    results = [db.session.get(Achievement, _id(i, "result_ids")) for i in result_ids]
     if any(x is None for x in (*demands, *results)):
         raise BadRequest(_("Unknown listing."))
     case = cases.open_case(current_user, _str(data, "title", 200, False) or "", demands, results)
@@ -366,7 +382,7 @@ def case_note(case_id: int):
 def case_task(case_id: int):
     case, data = _case_or_404(case_id), _body()
     cases.add_task(current_user, case, _str(data, "title", 200), _date(data.get("due_on"), "due_on"),
-                   _int(data.get("owner_id", current_user.id), "owner_id"))
+                   _id(data.get("owner_id", current_user.id), "owner_id"))
     db.session.commit()
     return jsonify(case_json(case, full=True)), 201
 
@@ -459,7 +475,7 @@ def challenge_list():
     status = request.args.get("status")
     field, province = request.args.get("field"), request.args.get("province")
     try:
-        min_bounty_wan = int(request.args.get("min_bounty_wan") or 0)
+        min_bounty_wan = min(int(request.args.get("min_bounty_wan") or 0), MAX_AMOUNT // 1_000_000)
     except ValueError:
         raise BadRequest(_("“%(name)s” must be an integer.", name="min_bounty_wan")) from None
     filters = challenges.BoardFilter(

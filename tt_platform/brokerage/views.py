@@ -19,7 +19,7 @@ from tt_platform.audit import models as audit
 from tt_platform.brokerage import export, services
 from tt_platform.brokerage.models import PIPELINE, SOURCES, TERMINATION_REASONS, Case, Document, Stage, Task
 from tt_platform.contracts.models import Contract
-from tt_platform.database import china_today, db
+from tt_platform.database import china_today, db, parse_id
 from tt_platform.demands.models import Demand
 from tt_platform.indexing import registry
 from tt_platform.judgments import services as judgments
@@ -39,13 +39,7 @@ def _visible_or_404(case_id: int) -> Case:
 
 
 def _ids(values) -> list[int]:
-    out = []
-    for v in values:
-        try:
-            out.append(int(v))
-        except (TypeError, ValueError):
-            continue
-    return out[:20]
+    return [i for i in map(parse_id, values) if i is not None][:20]
 
 
 @bp.route("/")

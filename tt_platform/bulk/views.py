@@ -14,7 +14,7 @@ from tt_platform.accounts.models import Organisation
 from tt_platform.bulk import files, jobs, portability, services, template, worker
 from tt_platform.bulk.forms import ConfirmForm, UploadForm
 from tt_platform.bulk.models import ImportJob, ImportStatus
-from tt_platform.database import db
+from tt_platform.database import db, parse_id
 from tt_platform.forms import choice_list
 from tt_platform.security import LOGIN, permission
 
@@ -55,7 +55,7 @@ def existing_download(kind_name: str):
     kind = _kind(kind_name)
     if kind.create is None:
         abort(404)  # organisations and contracts are not edited this way
-    organisation = db.session.get(Organisation, request.args.get("organisation_id", type=int) or 0)
+    organisation = db.session.get(Organisation, parse_id(request.args.get("organisation_id")) or 0)
     if organisation is None or organisation not in services.importing_organisations(current_user, kind):
         abort(404)
     listings = db.session.scalars(sa.select(kind.model).where(kind.model.organisation_id == organisation.id)

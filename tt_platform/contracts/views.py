@@ -14,7 +14,7 @@ from tt_platform.contracts import export, origins, services
 from tt_platform.contracts.certificate import certificate_rows, render_pdf
 from tt_platform.contracts.forms import ITEM_ROWS, ChangeRequestForm, ContractForm, DecisionForm, NoteForm
 from tt_platform.contracts.models import REFUSAL_REASONS, RETURN_REASONS, Contract, ContractStatus
-from tt_platform.database import db
+from tt_platform.database import db, parse_id
 from tt_platform.demands.models import Demand
 from tt_platform.listings import services as listings
 from tt_platform.security import LOGIN, NotAllowed, permission
@@ -32,15 +32,8 @@ def _visible_or_404(contract_id: int) -> Contract:
     return contract
 
 
-def _int_or_none(raw) -> int | None:
-    try:
-        return int(raw) if raw not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _party(form: ContractForm, side: str) -> tuple[int | None, str, str, str]:
-    org_id = _int_or_none(getattr(form, f"{side}_org_id").data)
+    org_id = parse_id(getattr(form, f"{side}_org_id").data)
     org = db.session.get(Organisation, org_id) if org_id else None
     if org is not None:
         return (org.id, *services.party_from_org(org))
@@ -50,7 +43,7 @@ def _party(form: ContractForm, side: str) -> tuple[int | None, str, str, str]:
 
 def _linked_listing(model, raw_id) -> int | None:
     """A listing link is kept only when the user may see that listing."""
-    listing_id = _int_or_none(raw_id)
+    listing_id = parse_id(raw_id)
     if listing_id is None:
         return None
     listing = db.session.get(model, listing_id)
@@ -59,7 +52,7 @@ def _linked_listing(model, raw_id) -> int | None:
 
 def _linked_case(raw_id):
     """The case a contract comes from (and its roadshow), kept only when the user may see the case."""
-    case = origins.find(origins.CASE, _int_or_none(raw_id), current_user)
+    case = origins.find(origins.CASE, parse_id(raw_id), current_user)
     return (case.id, case.roadshow_id) if case is not None else (None, None)
 
 
@@ -102,9 +95,9 @@ def _fill(form: ContractForm, contract: Contract) -> None:
 
 def _prefill_from_listings(form: ContractForm) -> None:
     """"Record a deal" from a match or a case: the demand's enterprise buys, the result's owner sells."""
-    demand_id = _int_or_none(request.args.get("demand"))
-    result_id = _int_or_none(request.args.get("achievement"))
-    case = origins.find(origins.CASE, _int_or_none(request.args.get("case")), current_user)
+    demand_id = parse_id(request.args.get("demand"))
+    result_id = parse_id(request.args.get("achievement"))
+    case = origins.find(origins.CASE, parse_id(request.args.get("case")), current_user)
     if case is not None:
         form.case_id.data = case.id
         demand_id = demand_id or case.demand_id
@@ -132,7 +125,7 @@ def _status_filter() -> ContractStatus | None:
 def index():
     status = _status_filter()
     query = services.visible_list(current_user, status)
-    page = max(1, _int_or_none(request.args.get("page")) or 1)
+    page = max(1, parse_id(request.args.get("page")) or 1)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     contracts = db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return render_template("contracts/index.html", contracts=contracts, status=status.value if status else "",

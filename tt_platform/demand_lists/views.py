@@ -9,7 +9,7 @@ from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from tt_platform import spreadsheets
-from tt_platform.database import db
+from tt_platform.database import db, parse_id
 from tt_platform.demand_lists import services
 from tt_platform.demands import export
 from tt_platform.demands.models import Demand, DemandList
@@ -111,11 +111,11 @@ def edit(list_id: int):
 @permission(OPERATOR)
 def change_demands():
     """Add (action=add) or remove (action=remove) one demand; posted from the demand or list page."""
-    try:
-        demand_list = _get(int(request.form.get("list_id", "")))
-        demand = db.session.get(Demand, int(request.form.get("demand_id", "")))
-    except ValueError:
+    list_id, demand_id = parse_id(request.form.get("list_id")), parse_id(request.form.get("demand_id"))
+    if list_id is None or demand_id is None:
         abort(404)
+    demand_list = _get(list_id)
+    demand = db.session.get(Demand, demand_id)
     if demand is None:
         abort(404)
     change = services.remove_from_list if request.form.get("action") == "remove" else services.add_to_list

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
+from tt_platform.database import parse_id
 from tt_platform.forms import BaseForm, MoneyField, choice_list, length, required
 from tt_platform.pricing import services, valuation
 from tt_platform.pricing.models import METHODS
@@ -122,7 +123,7 @@ class WorksheetForm(BaseForm):
         raw = (self.case_id.data or "").strip()
         if not raw:
             return None
-        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else -1  # -1: no such case
+        return parse_id(raw) or -1  # -1: no such case
 
     def fill(self, data: services.WorksheetData) -> None:
         self.title.data, self.market_base_wan.data = data.title, data.market_base_wan

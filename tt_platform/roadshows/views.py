@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from tt_platform import spreadsheets
 from tt_platform.achievements.models import Achievement
-from tt_platform.database import CHINA, china_today, db, utcnow
+from tt_platform.database import CHINA, china_today, db, parse_id, utcnow
 from tt_platform.roadshows import export, ics, services
 from tt_platform.roadshows.forms import RoadshowForm
 from tt_platform.roadshows.models import INTENTION_LEVELS, Intention, Registration, RegistrationStatus, Roadshow
@@ -129,14 +129,14 @@ def agenda(roadshow_id: int):
 
         def run(r):
             if op == "add":
-                result = db.session.get(Achievement, int(request.form.get("achievement_id") or 0))
+                result = db.session.get(Achievement, parse_id(request.form.get("achievement_id")) or 0)
                 if result is None:
                     raise services.RoadshowError(_("Choose a research result."))
                 minutes = int(request.form.get("minutes") or 15)
                 services.add_slot(current_user, r, result, request.form.get("presenter", ""), minutes,
                                   request.form.get("reason"))
                 return _("Added to the agenda.")
-            slot_id = int(request.form.get("slot_id") or 0)
+            slot_id = parse_id(request.form.get("slot_id")) or 0
             if op in ("up", "down"):
                 services.move_slot(current_user, r, slot_id, -1 if op == "up" else 1)
                 return None
@@ -223,7 +223,7 @@ def invitation(roadshow_id: int):
 @permission(LOGIN)
 def intention(roadshow_id: int):
     def run(r):
-        services.record_intention(current_user, r, int(request.form.get("achievement_id") or 0),
+        services.record_intention(current_user, r, parse_id(request.form.get("achievement_id")) or 0,
                                   request.form.get("level", ""), request.form.get("note"), utcnow())
         return _("Your intention is recorded; the organiser’s brokers will follow up.")
     return _act(roadshow_id, run)

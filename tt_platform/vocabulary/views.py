@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from search.backends.base import BackendUnavailable
-from tt_platform.database import db
+from tt_platform.database import db, parse_id
 from tt_platform.indexing.engine import get_backend
 from tt_platform.security import OPERATOR, permission
 from tt_platform.vocabulary import services as terms
@@ -35,7 +35,7 @@ def terms_table():
                     "texts are segmented with the new terms.", v=version.version), "success")
             return redirect(url_for("vocabulary.terms_table"))
     else:
-        shown = request.args.get("version", type=int)
+        shown = parse_id(request.args.get("version"))
         row = terms.version(shown) if shown else terms.latest()
         current = row.text if row else terms.default_text()
     return render_template("vocabulary/terms.html", text=current, versions=terms.versions(),
