@@ -69,6 +69,10 @@ DEFAULTS: dict[str, Any] = {
     "ARGON2_PARALLELISM": 4,
     #: Failed-login throttle per client address (Flask-Limiter syntax).
     "LOGIN_RATE_LIMIT": "10/minute;50/hour",
+    #: Match API calls (POST /api/v1/match/results, GET /api/v1/match/<kind>/<id>; each runs the whole
+    #: pipeline, ~100 ms of CPU): anonymous callers per address, token (or session) callers per token / user.
+    "MATCH_RATE_LIMIT_ANONYMOUS": "10/minute;100/hour",
+    "MATCH_RATE_LIMIT_TOKEN": "60/minute;1000/hour",
     #: Storage for rate-limit counters; `memory://` for one process, `redis://…` for several.
     "RATELIMIT_STORAGE_URI": "memory://",
     #: Switch the rate limiter off (tests do, except the tests of the limiter itself).

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 from flask import g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
+from tt_platform.extensions import limiter
 from tt_platform.security import NotAllowed, NotFound
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,15 @@ def init_app(app) -> None:
     def csrf_error(exc):
         return render_error(
             400, _("The form expired or was sent from elsewhere. Please reload the page and try again."))
+
+    @app.errorhandler(TooManyRequests)
+    def too_many_requests(exc):
+        # Say when to come back, in words and in Retry-After (seconds): the limit that was hit knows
+        # when its window resets.
+        hit = limiter.current_limit
+        wait = max(1, int(hit.reset_at - time.time()) + 1) if hit is not None else 60
+        body, code = render_error(429, _("Too many requests. Please try again in %(n)d seconds.", n=wait))
+        return body, code, {"Retry-After": str(wait)}
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

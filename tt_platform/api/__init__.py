@@ -13,9 +13,10 @@ def load_user_from_token(request):
     header = request.headers.get("Authorization", "")
     if not request.path.startswith("/api/") or not header.startswith("Bearer "):
         return None
-    user = tokens.user_for(header[len("Bearer "):].strip())
+    token = tokens.token_for(header[len("Bearer "):].strip())
+    user = token.user if token is not None else None
     if user is not None:
-        g.api_token_auth = True
+        g.api_token_auth, g.api_token_id = True, token.id
         db.session.commit()  # last_used_at; nothing else is pending this early in the request
     return user
 

@@ -1,14 +1,14 @@
 """JSON API for matching: POST /api/v1/match/results takes a demand and returns ranked results."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from search.backends.base import BackendUnavailable
 from search.documents import ACHIEVEMENT, Filters, MatchQuery
 from tt_platform import taxonomy
-from tt_platform.extensions import csrf
+from tt_platform.extensions import csrf, limiter
 from tt_platform.listings import services as listings
 from tt_platform.matching import services
 from tt_platform.security import PUBLIC, permission
@@ -17,6 +17,24 @@ bp = Blueprint("api_match", __name__, url_prefix="/api/v1/match")
 MODE_BY_NAME = {v: k for k, v in taxonomy.COOPERATION_MODES.items()}
 FIELD_BY_NAME = {v: k for k, v in taxonomy.fields().items()}
 PROVINCE_BY_NAME = {name: code for code, name in taxonomy.province_choices()}
+
+
+def _match_limit() -> str:
+    """Anonymous callers share a budget per address; a token (or a logged-in session) has its own."""
+    if current_user.is_authenticated:
+        return current_app.config["MATCH_RATE_LIMIT_TOKEN"]
+    return current_app.config["MATCH_RATE_LIMIT_ANONYMOUS"]
+
+
+def _match_caller() -> str:
+    if not current_user.is_authenticated:
+        return "address:" + (request.remote_addr or "?")
+    token_id = g.get("api_token_id")
+    return f"token:{token_id}" if token_id else f"user:{current_user.id}"
+
+
+#: One budget for both match calls (a stored listing's matches and a posted demand's).
+match_limit = limiter.shared_limit(_match_limit, scope="api-match", key_func=_match_caller)
 
 
 class BadDemand(ValueError):
@@ -81,6 +99,7 @@ def _match_json(m) -> dict:
 
 @bp.route("/<kind>/<int:listing_id>")
 @permission(PUBLIC)
+@match_limit
 def for_listing(kind: str, listing_id: int):
     """Matches for a stored listing: results for a demand (`demand`), demands for a result (`result`)."""
     model = services.LISTING_KINDS.get(kind)
@@ -100,6 +119,7 @@ def for_listing(kind: str, listing_id: int):
 @bp.route("/results", methods=["POST"])
 @permission(PUBLIC)
 @csrf.exempt  # read-only: it changes nothing, so a forged request gains nothing
+@match_limit
 def results():
     if not request.is_json:
         return jsonify(error=_("Send the demand as application/json."), status=415), 415

@@ -38,13 +38,19 @@ def revoke(user: User, token_id: int) -> None:
     token.revoked_at = token.revoked_at or utcnow()
 
 
-def user_for(secret: str) -> User | None:
+def token_for(secret: str) -> ApiToken | None:
+    """The live token with this secret, its use recorded; None when unknown, revoked or its owner is inactive."""
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_hash(secret),
                                                         ApiToken.revoked_at.is_(None)))
     if token is None or not token.user.is_active:
         return None
     token.last_used_at = utcnow()
-    return token.user
+    return token
+
+
+def user_for(secret: str) -> User | None:
+    token = token_for(secret)
+    return token.user if token is not None else None
 
 
 def of(user: User) -> list[ApiToken]:
