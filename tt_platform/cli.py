@@ -207,17 +207,20 @@ def challenges_remind():
     click.echo(f"window closing: {report.closing}, milestones due: {report.milestones}, experts: {report.experts}")
 
 
-trading_cli = AppGroup("trading", help="Trading routes (run `close` daily from cron).")
+trading_cli = AppGroup("trading", help="Trading routes (run `close` from cron every few minutes: auctions end "
+                                       "to the second).")
 
 
 @trading_cli.command("close")
 def trading_close():
-    """Record the outcome of every price listing past its end (pages compute it on read already)."""
-    from tt_platform.trading import pricelistings
+    """Record the outcome of every price listing and auction past its end (pages compute it on read already);
+    an auction's close notifies its bidders and drafts the winner's contract."""
+    from tt_platform.trading import auctions, pricelistings
 
     closed = pricelistings.close_due()
+    closed_auctions = auctions.close_due()
     db.session.commit()
-    click.echo(f"closed listings: {closed}")
+    click.echo(f"closed listings: {closed}, closed auctions: {closed_auctions}")
 
 
 @search_cli.command("drain")

@@ -7,13 +7,15 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tt_platform.alerts import services as alerts
 from tt_platform.contracts import origins
 from tt_platform.database import db
-from tt_platform.trading import confidential, notices, pricelistings
-from tt_platform.trading.models import NoticeStatus, PriceListing, PriceNotice
+from tt_platform.trading import auctions, confidential, notices, pricelistings
+from tt_platform.trading.models import Auction, NoticeStatus, PriceListing, PriceNotice
 
 NOTICE = "price_notice"
 LISTING = "price_listing"
+AUCTION = "auction"
 
 
 def confidential_panel(listing):
@@ -38,11 +40,15 @@ def notice_panel(listing):
     manager = confidential.can_manage(current_user, listing)
     can_post = manager and not any(n.status is NoticeStatus.ACTIVE for n in found)
     can_list = manager and not any(item.status is NoticeStatus.ACTIVE for item in listed)
-    if not found and not listed and not manager:
+    auctioned = auctions.for_result(listing)
+    can_auction = manager and not any(a.status is NoticeStatus.ACTIVE and auctions.phase(a) != "failed"
+                                      for a in auctioned)
+    if not found and not listed and not auctioned and not manager:
         return None
     return {"notices": found, "can_post": can_post, "phase": notices.phase, "last_day": notices.last_day,
             "listings": listed, "can_list": can_list, "lphase": pricelistings.phase,
-            "llast_day": pricelistings.last_day}
+            "llast_day": pricelistings.last_day, "auctions": auctioned, "can_auction": can_auction,
+            "aphase": auctions.phase}
 
 
 def _notice_origin(contract, viewer) -> origins.DealOrigin | None:
@@ -63,7 +69,19 @@ def _listing_origin(contract, viewer) -> origins.DealOrigin | None:
                               achievement_id=listing.achievement_id, label=_("Listed result (挂牌交易)"))
 
 
+def _auction_origin(contract, viewer) -> origins.DealOrigin | None:
+    auction = db.session.scalar(sa.select(Auction).where(Auction.contract_id == contract.id))
+    if auction is None:
+        return None  # auction pages are public, with the bidders under pseudonyms
+    return origins.DealOrigin(kind=AUCTION, id=auction.id, title=auction.achievement.title,
+                              url=url_for("trading.auction", auction_id=auction.id),
+                              achievement_id=auction.achievement_id, label=_("Auction (拍卖/竞价)"))
+
+
 def init_app(app) -> None:
     origins.register_for_contract(NOTICE, _notice_origin)
     origins.register_for_contract(LISTING, _listing_origin)
+    origins.register_for_contract(AUCTION, _auction_origin)
+    # close notices to bidders are notifications about the auction: alerts links them to its page
+    alerts.register_link(auctions.KIND, auctions.link)
     app.jinja_env.globals.update(confidential_panel=confidential_panel, notice_panel=notice_panel)

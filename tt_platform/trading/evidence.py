@@ -21,8 +21,8 @@ from tt_platform.contracts.certificate import FONT
 from tt_platform.contracts.models import Contract
 from tt_platform.database import CHINA, db
 from tt_platform.security import NotAllowed
-from tt_platform.trading import confidential, notices, pricelistings
-from tt_platform.trading.models import PriceListing, PriceNotice
+from tt_platform.trading import auctions, confidential, notices, pricelistings
+from tt_platform.trading.models import Auction, PriceListing, PriceNotice
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +32,14 @@ class Event:
     detail: str = ""
 
 
-def can_see(user, deal: PriceNotice | PriceListing) -> bool:
+def can_see(user, deal: PriceNotice | PriceListing | Auction) -> bool:
     """The seller organisation, whose record of the procedure it is, and operators. Not the buyer: the file
-    names objectors, other intending buyers and everyone who accepted the NDA, with their addresses."""
+    names objectors, other intending buyers and everyone who accepted the NDA, with their addresses. An
+    auction's file names the bidders, so its seller sees it once the auction has closed."""
     if not getattr(user, "is_authenticated", False):
         return False
+    if isinstance(deal, Auction):
+        return auctions.can_see_names(user, deal)
     return user.is_operator or any(m.organisation_id == deal.seller_org_id for m in user.memberships)
 
 
@@ -61,7 +64,82 @@ def _contract(deal) -> Contract | None:
     return db.session.get(Contract, deal.contract_id) if deal.contract_id else None
 
 
+def _auction_facts(deal: Auction) -> list[tuple[str, str]]:
+    sub = taxonomy.contract_subtypes()[deal.subtype_code]
+    reserve = money.format_wan(deal.reserve_fen) if deal.reserve_fen is not None else _("none (the start price)")
+    winning = deal.current_price_fen
+    return [
+        (_("Pricing route"), _("Auction (拍卖/竞价)")),
+        (_("Research result"), deal.achievement.title),
+        (_("Seller"), deal.seller_org.name),
+        (_("Buyer"), deal.winner_org.name if deal.winner_org else "—"),
+        (_("Contract type"), f"{sub.type_name} · {taxonomy.subtype_short(deal.subtype_code)}"),
+        (_("Start price"), f"{money.format_wan(deal.start_price_fen)}（{money.format_yuan(deal.start_price_fen)}）"),
+        (_("Minimum increment"), money.format_wan(deal.increment_fen)),
+        (_("Reserve price"), f"{reserve} · {_('shown to bidders') if deal.reserve_shown else _('hidden')}"),
+        (_("Bidder's deposit"), money.format_wan(deal.deposit_fen)),
+        (_("Period"), f"{beijing(deal.starts_at)} – {beijing(deal.scheduled_end_at)}"),
+        (_("End after extensions"),
+         f"{beijing(deal.ends_at)} ({_('anti-sniping window %(n)d minutes', n=deal.extension_minutes)})"),
+        (_("Bids"), str(deal.bid_count)),
+        (_("Winning bid") if deal.outcome is not None else _("Highest bid"),
+         f"{money.format_wan(winning)}（{money.format_yuan(winning)}）" if winning is not None else "—"),
+        (_("Outcome"), deal.outcome.label if deal.outcome is not None else "—"),
+    ]
+
+
+def _auction_events(deal: Auction) -> list[Event]:
+    found = []
+    if deal.listing is not None:
+        found += _listing_events(deal.listing)
+    reserve = money.format_wan(deal.reserve_fen) if deal.reserve_fen is not None else "—"
+    terms = [(_("Start price"), money.format_wan(deal.start_price_fen)),
+             (_("Minimum increment"), money.format_wan(deal.increment_fen)), (_("Reserve price"), reserve),
+             (_("Bidder's deposit"), money.format_wan(deal.deposit_fen))]
+    found.append(Event(deal.created_at, _("Auction set up"),
+                       ", ".join(f"{label} {value}" for label, value in terms) + f"; {deal.contact}"))
+    found.append(Event(deal.starts_at, _("Bidding started")))
+    for r in deal.registrations:
+        found.append(Event(r.registered_at, _("Bidder registered"),
+                           f"{auctions.pseudonym(r)}: {r.organisation.name}"
+                           + (f" ({r.user.name})" if r.user else "")))
+        if r.deposit_confirmed_at:
+            by = r.deposit_confirmed_by.name if r.deposit_confirmed_by else "—"
+            found.append(Event(r.deposit_confirmed_at, _("Deposit confirmed"),
+                               f"{auctions.pseudonym(r)}: {r.deposit_reference} ({by})"))
+    for b in deal.bids:
+        moved = (" · " + _("end moved to %(end)s", end=beijing(b.ends_after))) if b.ends_after != b.ends_before else ""
+        found.append(Event(b.placed_at, _("Bid %(n)d", n=b.sequence),
+                           f"{auctions.pseudonym(b.registration)} ({b.registration.organisation.name}): "
+                           f"{money.format_wan(b.amount_fen)}（{money.format_yuan(b.amount_fen)}）{moved}"))
+    if deal.closed_at and deal.outcome is not None:
+        winner = deal.winner_org.name if deal.winner_org else "—"
+        price = money.format_wan(deal.current_price_fen) if deal.current_price_fen is not None else "—"
+        found.append(Event(deal.closed_at, _("Auction closed"), f"{deal.outcome.label}: {price}, {winner}"))
+    return found
+
+
+def _listing_events(deal: PriceListing) -> list[Event]:
+    found = []
+    for listing in _chain(deal):
+        found.append(Event(listing.starts_at, _("Listed"), f"{money.format_wan(listing.price_fen)}, "
+                                                           f"{listing.working_days} · {listing.contact}"))
+        found.append(Event(listing.ends_at, _("Listing period ended")))
+        for i in listing.interests:
+            found.append(Event(i.registered_at, _("Intending buyer registered"), i.organisation.name))
+        if listing.closed_at and listing.outcome is not None:
+            found.append(Event(listing.closed_at, _("Listing closed"), listing.outcome.label))
+    return found
+
+
 def facts(deal) -> list[tuple[str, str]]:
+    if isinstance(deal, Auction):
+        rows = _auction_facts(deal)
+        contract = _contract(deal)
+        if contract:
+            rows += [(_("Contract"), f"{contract.name} · {contract.status.label}"),
+                     (_("Registration number"), contract.registration_number or "—")]
+        return rows
     is_notice = isinstance(deal, PriceNotice)
     sub = taxonomy.contract_subtypes()[deal.subtype_code]
     rows = [
@@ -97,15 +175,10 @@ def events(deal) -> list[Event]:
                 found.append(Event(o.resolved_at, _("Objection resolved"), f"{o.status.label}: {o.resolution}"))
         if deal.closed_at:
             found.append(Event(deal.closed_at, _("Notice closed"), deal.status.label))
+    elif isinstance(deal, Auction):
+        found += _auction_events(deal)
     else:
-        for listing in _chain(deal):
-            found.append(Event(listing.starts_at, _("Listed"), f"{money.format_wan(listing.price_fen)}, "
-                                                               f"{listing.working_days} · {listing.contact}"))
-            found.append(Event(listing.ends_at, _("Listing period ended")))
-            for i in listing.interests:
-                found.append(Event(i.registered_at, _("Intending buyer registered"), i.organisation.name))
-            if listing.closed_at and listing.outcome is not None:
-                found.append(Event(listing.closed_at, _("Listing closed"), listing.outcome.label))
+        found += _listing_events(deal)
     part = confidential.part_for(deal.achievement)
     for grant in part.grants if part is not None else []:
         org = grant.organisation.name if grant.organisation else "—"
@@ -124,6 +197,8 @@ def events(deal) -> list[Event]:
 
 
 def trail(deal):
+    if isinstance(deal, Auction):
+        return auctions.trail(deal)
     return notices.trail(deal) if isinstance(deal, PriceNotice) else pricelistings.trail(deal)
 
 

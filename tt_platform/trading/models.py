@@ -342,3 +342,142 @@ class ListingInterest(db.Model):
     listing: Mapped[PriceListing] = relationship(back_populates="interests")
     organisation: Mapped[Organisation] = relationship()
     user: Mapped[User | None] = relationship()
+
+
+# --- 拍卖/竞价: English auctions ------------------------------------------------------------------
+
+class AuctionOutcome(enum.StrEnum):
+    SOLD = "sold"  #: the highest bid reached the reserve: a winner and a contract at that price
+    FAILED = "failed"  #: 流拍: no bid, or the highest below the reserve; the seller may relist
+
+    @property
+    def label(self) -> str:
+        return str(AUCTION_OUTCOME_LABELS[self])
+
+
+AUCTION_OUTCOME_LABELS = {
+    AuctionOutcome.SOLD: _l("Sold to the highest bidder"),
+    AuctionOutcome.FAILED: _l("No sale (流拍)"),
+}
+
+
+class Auction(db.Model):
+    """拍卖/竞价: an English auction of a result. Bids go up by at least the increment from the start price;
+    a bid in the last `extension_minutes` moves the end that many minutes later (anti-sniping); at the close
+    the highest bid wins if it reaches the reserve. `version` is the compare-and-set guard every bid moves."""
+
+    __tablename__ = "auction"
+    __table_args__ = (
+        sa.CheckConstraint("start_price_fen > 0", name="start_price"),
+        sa.CheckConstraint("increment_fen > 0", name="increment"),
+        sa.CheckConstraint("reserve_fen IS NULL OR reserve_fen >= start_price_fen", name="reserve"),
+        sa.CheckConstraint("ends_at > starts_at", name="period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    achievement_id: Mapped[int] = mapped_column(sa.ForeignKey("achievement.id", ondelete="CASCADE"), index=True)
+    seller_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    #: the contested price listing this auction continues (its intending buyers only), if any
+    listing_id: Mapped[int | None] = mapped_column(sa.ForeignKey("price_listing.id", ondelete="SET NULL"),
+                                                   index=True)
+    #: the failed auction this one relists
+    previous_id: Mapped[int | None] = mapped_column(sa.ForeignKey("auction.id", ondelete="SET NULL"))
+    #: 技术转让 TRF-xx or 技术许可 LIC-xx
+    subtype_code: Mapped[str] = mapped_column(sa.String(6))
+    payment_mode: Mapped[str] = mapped_column(sa.String(20))
+    start_price_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    increment_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    #: 保留价: below it the auction fails; None: the start price is the reserve
+    reserve_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    reserve_shown: Mapped[bool] = mapped_column(default=False)
+    #: 竞买保证金 a bidder pays before bidding; the platform records that an operator confirmed it
+    deposit_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    #: anti-sniping: a bid in the last N minutes moves the end N minutes later
+    extension_minutes: Mapped[int] = mapped_column(default=5)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: the end as announced; `ends_at` is the end after extensions
+    scheduled_end_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    contact: Mapped[str] = mapped_column(sa.Text)
+    conditions: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the highest bid so far (None before the first)
+    current_price_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    bid_count: Mapped[int] = mapped_column(default=0)
+    #: moved by every accepted bid and every close: the compare-and-set guard and the live page's ETag
+    version: Mapped[int] = mapped_column(default=0)
+    status: Mapped[NoticeStatus] = mapped_column(enum_column(NoticeStatus), default=NoticeStatus.ACTIVE)
+    outcome: Mapped[AuctionOutcome | None] = mapped_column(enum_column(AuctionOutcome))
+    winner_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id", ondelete="SET NULL"))
+    contract_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contract.id", ondelete="SET NULL"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    achievement: Mapped[Achievement] = relationship()
+    seller_org: Mapped[Organisation] = relationship(foreign_keys=[seller_org_id])
+    winner_org: Mapped[Organisation | None] = relationship(foreign_keys=[winner_org_id])
+    listing: Mapped[PriceListing | None] = relationship()
+    previous: Mapped[Auction | None] = relationship(remote_side=[id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    registrations: Mapped[list[AuctionRegistration]] = relationship(
+        back_populates="auction", cascade="all, delete-orphan", order_by="AuctionRegistration.number")
+    bids: Mapped[list[Bid]] = relationship(back_populates="auction", cascade="all, delete-orphan",
+                                           order_by="Bid.sequence")
+
+    @property
+    def effective_reserve_fen(self) -> int:
+        return self.reserve_fen if self.reserve_fen is not None else self.start_price_fen
+
+
+class AuctionRegistration(db.Model):
+    """An organisation's registration as bidder (竞买登记): its number (竞买人1, 2 …, in order of
+    registration) and the deposit an operator confirmed as received."""
+
+    __tablename__ = "auction_registration"
+    __table_args__ = (sa.UniqueConstraint("auction_id", "organisation_id", name="uq_auction_registration_org"),
+                      sa.UniqueConstraint("auction_id", "number", name="uq_auction_registration_number"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    auction_id: Mapped[int] = mapped_column(sa.ForeignKey("auction.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    #: the pseudonym shown on the live page: 竞买人<number>
+    number: Mapped[int]
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deposit_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    deposit_confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id",
+                                                                              ondelete="SET NULL"))
+    #: the bank's receipt number or similar, as the operator recorded it
+    deposit_reference: Mapped[str] = mapped_column(sa.String(100), default="")
+
+    auction: Mapped[Auction] = relationship(back_populates="registrations")
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    deposit_confirmed_by: Mapped[User | None] = relationship(foreign_keys=[deposit_confirmed_by_id])
+
+
+class Bid(db.Model):
+    """An accepted bid. Bids are never changed or deleted; `sequence` is the auction's version the bid made,
+    and the unique constraints make two bids of one auction at one amount or one sequence impossible."""
+
+    __tablename__ = "auction_bid"
+    __table_args__ = (sa.UniqueConstraint("auction_id", "sequence", name="uq_auction_bid_sequence"),
+                      sa.UniqueConstraint("auction_id", "amount_fen", name="uq_auction_bid_amount"),
+                      sa.CheckConstraint("amount_fen > 0", name="amount"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    auction_id: Mapped[int] = mapped_column(sa.ForeignKey("auction.id", ondelete="CASCADE"), index=True)
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("auction_registration.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    sequence: Mapped[int]
+    amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    placed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: the end before and after this bid (equal unless the bid fell in the extension window)
+    ends_before: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_after: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: "web" or "api"
+    channel: Mapped[str] = mapped_column(sa.String(10), default="web")
+
+    auction: Mapped[Auction] = relationship(back_populates="bids")
+    registration: Mapped[AuctionRegistration] = relationship()
+    user: Mapped[User | None] = relationship()

@@ -199,6 +199,27 @@ def withdraw(user, notice: PriceNotice) -> None:
     audit.record(user, ENTITY, notice.id, "withdrawn", from_status="active", to_status=notice.status.value)
 
 
+def deal_contract(user, deal, *, buyer: Organisation, price_fen: int, payment_mode: str, route: str) -> Contract:
+    """The contract draft a pricing route ends in (a notice, a listing or an auction `deal`): the parties, the
+    type and sub-type, the result and the price, into the contracts' registration flow. The deal leaves ACTIVE
+    by a compare-and-set first, so of two requests drafting at once exactly one goes on."""
+    seller, result = deal.seller_org, deal.achievement
+    sub = taxonomy.contract_subtypes()[deal.subtype_code]
+    item = _("Transfer fee") if sub.type_code == "TRF" else _("Licence fee")
+    data = contracts.ContractData(
+        name=f"{result.title}（{route}）{sub.type_name}合同"[:200], subtype_code=deal.subtype_code,
+        field_code=result.field_code, payment_mode=payment_mode, signed_on=china_today(),
+        seller_name=seller.name, seller_party_type=seller.party_type, seller_region_code=seller.region_code,
+        buyer_name=buyer.name, buyer_party_type=buyer.party_type, buyer_region_code=buyer.region_code,
+        seller_org_id=seller.id, buyer_org_id=buyer.id, achievement_id=result.id,
+        items=(contracts.ItemData(str(item), price_fen, True),))
+    claim(type(deal), deal.id, status=NoticeStatus.CONTRACTED.value)
+    try:
+        return contracts.create(user, data)
+    except contracts.ContractError as exc:
+        raise TradingError(str(exc)) from exc
+
+
 def draft_contract(user, notice: PriceNotice) -> Contract:
     """The period is over and nothing blocks the deal: a contract draft pre-filled with the parties, the
     type and sub-type and the price goes into the contracts' registration flow."""
@@ -210,21 +231,8 @@ def draft_contract(user, notice: PriceNotice) -> Contract:
                              day=last_day(notice).isoformat()))
     if blocking(notice):
         raise TradingError(_("An objection is open or was upheld: the deal cannot proceed on this notice."))
-    seller, buyer, result = notice.seller_org, notice.buyer_org, notice.achievement
-    sub = taxonomy.contract_subtypes()[notice.subtype_code]
-    item = _("Transfer fee") if sub.type_code == "TRF" else _("Licence fee")
-    data = contracts.ContractData(
-        name=f"{result.title}（协议定价）{sub.type_name}合同"[:200], subtype_code=notice.subtype_code,
-        field_code=result.field_code, payment_mode="lump_sum", signed_on=china_today(),
-        seller_name=seller.name, seller_party_type=seller.party_type, seller_region_code=seller.region_code,
-        buyer_name=buyer.name, buyer_party_type=buyer.party_type, buyer_region_code=buyer.region_code,
-        seller_org_id=seller.id, buyer_org_id=buyer.id, achievement_id=result.id,
-        items=(contracts.ItemData(str(item), notice.price_fen, True),))
-    claim(PriceNotice, notice.id, status=NoticeStatus.CONTRACTED.value)
-    try:
-        contract = contracts.create(user, data)
-    except contracts.ContractError as exc:
-        raise TradingError(str(exc)) from exc
+    contract = deal_contract(user, notice, buyer=notice.buyer_org, price_fen=notice.price_fen,
+                             payment_mode="lump_sum", route="协议定价")
     notice.contract_id, notice.status, notice.closed_at = contract.id, NoticeStatus.CONTRACTED, utcnow()
     audit.record(user, ENTITY, notice.id, "contracted", from_status="active", to_status=notice.status.value,
                  data={"contract": contract.id})

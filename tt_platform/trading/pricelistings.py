@@ -1,8 +1,9 @@
 """挂牌交易: a result listed at a stated price for a period of working days; verified organisations register
 as intending buyers; at the close one intending buyer makes the deal at the listed price (a contract draft),
 none lets the seller relist (extended, or at a lower price: each change is a new listing that names the one
-before), two or more send it to an auction among them. The phase is computed on read; the close is made
-durable by the seller's next step or by `flask trading close`. Services flush, never commit."""
+before), two or more send it to an auction among them (auctions.from_listing). The phase is computed on
+read; the close is made durable by the seller's next step or by `flask trading close`. Services flush, never
+commit."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,17 +13,15 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from tt_platform import taxonomy
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit import models as audit
-from tt_platform.contracts import services as contracts
 from tt_platform.contracts.models import PAYMENT_MODES, Contract
-from tt_platform.database import CHINA, china_today, db, utcnow
+from tt_platform.database import CHINA, db, utcnow
 from tt_platform.listings.models import LIVE_STATES
 from tt_platform.security import NotAllowed, NotFound
-from tt_platform.trading.confidential import TradingError, can_manage, claim, storable
-from tt_platform.trading.models import ListingInterest, ListingOutcome, NoticeStatus, PriceListing
-from tt_platform.trading.notices import MAX_FEN, subtype_choices
+from tt_platform.trading.confidential import TradingError, can_manage, storable
+from tt_platform.trading.models import Auction, ListingInterest, ListingOutcome, NoticeStatus, PriceListing
+from tt_platform.trading.notices import MAX_FEN, deal_contract, subtype_choices
 
 ENTITY = "price_listing"
 MIN_WORKING_DAYS, MAX_WORKING_DAYS = 5, 60
@@ -185,7 +184,8 @@ def close_due(now: dt.datetime | None = None) -> int:
 
 def withdraw(user, listing: PriceListing) -> None:
     _require_seller(user, listing)
-    if listing.status is not NoticeStatus.ACTIVE or outcome_of(listing) is ListingOutcome.SOLD:
+    went_to_auction = db.session.scalar(sa.select(Auction.id).where(Auction.listing_id == listing.id).limit(1))
+    if listing.status is not NoticeStatus.ACTIVE or outcome_of(listing) is ListingOutcome.SOLD or went_to_auction:
         raise TradingError(_("This listing can no longer be withdrawn."))
     listing.status, listing.closed_at = NoticeStatus.WITHDRAWN, utcnow()
     audit.record(user, ENTITY, listing.id, "withdrawn", from_status="active", to_status="withdrawn")
@@ -255,21 +255,8 @@ def draft_contract(user, listing: PriceListing) -> Contract:
                              day=last_day(listing).isoformat()))
     if outcome is not ListingOutcome.SOLD:
         raise TradingError(_("A contract at the listed price needs exactly one intending buyer."))
-    seller, buyer, result = listing.seller_org, listing.buyer_org, listing.achievement
-    sub = taxonomy.contract_subtypes()[listing.subtype_code]
-    item = _("Transfer fee") if sub.type_code == "TRF" else _("Licence fee")
-    data = contracts.ContractData(
-        name=f"{result.title}（挂牌交易）{sub.type_name}合同"[:200], subtype_code=listing.subtype_code,
-        field_code=result.field_code, payment_mode=listing.payment_mode, signed_on=china_today(),
-        seller_name=seller.name, seller_party_type=seller.party_type, seller_region_code=seller.region_code,
-        buyer_name=buyer.name, buyer_party_type=buyer.party_type, buyer_region_code=buyer.region_code,
-        seller_org_id=seller.id, buyer_org_id=buyer.id, achievement_id=result.id,
-        items=(contracts.ItemData(str(item), listing.price_fen, True),))
-    claim(PriceListing, listing.id, status=NoticeStatus.CONTRACTED.value)
-    try:
-        contract = contracts.create(user, data)
-    except contracts.ContractError as exc:
-        raise TradingError(str(exc)) from exc
+    contract = deal_contract(user, listing, buyer=listing.buyer_org, price_fen=listing.price_fen,
+                             payment_mode=listing.payment_mode, route="挂牌交易")
     listing.contract_id, listing.status = contract.id, NoticeStatus.CONTRACTED
     audit.record(user, ENTITY, listing.id, "contracted", from_status="active", to_status="contracted",
                  data={"contract": contract.id})

@@ -2,25 +2,40 @@
 hold the rules, object-level permissions included; every POST carries a CSRF token and commits once."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from tt_platform import money
 from tt_platform.achievements.models import Achievement
 from tt_platform.contracts import services as contracts
-from tt_platform.database import db
+from tt_platform.database import CHINA, db, utcnow
 from tt_platform.listings import services as listings
 from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, NotFound, permission
-from tt_platform.trading import confidential, evidence, notices, pricelistings
+from tt_platform.trading import auctions, confidential, evidence, notices, pricelistings
 from tt_platform.trading.forms import (
     AcceptForm,
     AnswerForm,
+    AuctionForm,
+    BidForm,
     ConfidentialForm,
+    DepositForm,
     ListingForm,
     NoticeForm,
     ObjectionForm,
@@ -28,7 +43,7 @@ from tt_platform.trading.forms import (
     ResolveForm,
     SettingsForm,
 )
-from tt_platform.trading.models import AccessGrant, ConfidentialAttachment, PriceListing
+from tt_platform.trading.models import AccessGrant, Auction, ConfidentialAttachment, PriceListing
 from tt_platform.web import commit_action
 
 bp = Blueprint("trading", __name__, url_prefix="/trading")
@@ -291,18 +306,24 @@ def withdraw_notice(notice_id: int):
 @bp.route("/notices/<int:notice_id>/contract", methods=["POST"])
 @permission(LOGIN)
 def notice_contract(notice_id: int):
-    item = notices.get_notice(notice_id)
+    return _contract_from(lambda: notices.draft_contract(current_user, notices.get_notice(notice_id)),
+                          url_for("trading.notice", notice_id=notice_id),
+                          _("Contract draft created from the notice: check it and submit it for registration."))
+
+
+def _contract_from(draft, back_url: str, message: str):
+    """Draft a deal's contract and go to it; a broken rule goes back to the deal with its reason."""
     try:
-        contract = notices.draft_contract(current_user, item)
+        contract = draft()
     except confidential.TradingError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
-        return redirect(url_for("trading.notice", notice_id=notice_id))
+        return redirect(back_url)
     except NotAllowed:
         db.session.rollback()
         abort(403)
     db.session.commit()
-    flash(_("Contract draft created from the notice: check it and submit it for registration."), "success")
+    flash(message, "success")
     return redirect(url_for("contracts.detail", contract_id=contract.id))
 
 
@@ -371,7 +392,7 @@ def price_listing(listing_id: int):
         contract=contracts.get_visible(item.contract_id, current_user) if item.contract_id else None,
         result_visible=notices.listing_visible(current_user, item),
         trail=pricelistings.trail(item) if seller or operator else None, relist_form=RelistForm(),
-        evidence_visible=evidence.can_see(current_user, item))
+        evidence_visible=evidence.can_see(current_user, item), auction=auctions.for_listing(item))
 
 
 def _listing_action(listing_id: int, run):
@@ -421,40 +442,34 @@ def relist(listing_id: int):
 @bp.route("/listings/<int:listing_id>/contract", methods=["POST"])
 @permission(LOGIN)
 def listing_contract(listing_id: int):
-    item = pricelistings.get_listing(listing_id)
-    try:
-        contract = pricelistings.draft_contract(current_user, item)
-    except confidential.TradingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("trading.price_listing", listing_id=listing_id))
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    db.session.commit()
-    flash(_("Contract draft created at the listed price: check it and submit it for registration."), "success")
-    return redirect(url_for("contracts.detail", contract_id=contract.id))
+    return _contract_from(lambda: pricelistings.draft_contract(current_user, pricelistings.get_listing(listing_id)),
+                          url_for("trading.price_listing", listing_id=listing_id),
+                          _("Contract draft created at the listed price: check it and submit it for registration."))
 
 
 # --- evidence files -----------------------------------------------------------------------------
 
+_DEALS = {"notices": (notices.get_notice, "trading.notice", "notice_id"),
+          "listings": (pricelistings.get_listing, "trading.price_listing", "listing_id"),
+          "auctions": (auctions.get_auction, "trading.auction", "auction_id")}
+
+
 def _deal(route: str, deal_id: int):
-    deal = notices.get_notice(deal_id) if route == "notices" else pricelistings.get_listing(deal_id)
+    deal = _DEALS[route][0](deal_id)
     evidence.require(current_user, deal)
     return deal
 
 
-@bp.route("/<any(notices, listings):route>/<int:deal_id>/evidence")
+@bp.route("/<any(notices, listings, auctions):route>/<int:deal_id>/evidence")
 @permission(LOGIN)
 def evidence_file(route: str, deal_id: int):
     deal = _deal(route, deal_id)
-    back = url_for("trading.notice", notice_id=deal.id) if route == "notices" else \
-        url_for("trading.price_listing", listing_id=deal.id)
+    back = url_for(_DEALS[route][1], **{_DEALS[route][2]: deal.id})
     return render_template("trading/evidence.html", deal=deal, route=route, back=back, facts=evidence.facts(deal),
                            events=evidence.events(deal), trail=evidence.trail(deal), beijing=evidence.beijing)
 
 
-@bp.route("/<any(notices, listings):route>/<int:deal_id>/evidence.pdf")
+@bp.route("/<any(notices, listings, auctions):route>/<int:deal_id>/evidence.pdf")
 @permission(LOGIN)
 def evidence_pdf(route: str, deal_id: int):
     deal = _deal(route, deal_id)
@@ -462,3 +477,183 @@ def evidence_pdf(route: str, deal_id: int):
     return evidence.render_pdf(deal), 200, {
         "Content-Type": "application/pdf", "Cache-Control": "private, no-store",
         "Content-Disposition": f'attachment; filename="{name}"'}
+
+
+# --- 拍卖/竞价 ---------------------------------------------------------------------------------------
+
+@bp.route("/auctions/")
+@permission(PUBLIC)
+def auction_board():
+    past = request.args.get("show") == "past"
+    return render_template("trading/auctions.html", auctions=auctions.board(current=not past), past=past,
+                           phase=auctions.phase)
+
+
+def _default_times() -> tuple[dt.datetime, dt.datetime]:
+    """Tomorrow 09:30 to 17:00 in Beijing, the usual trading hours of an exchange."""
+    day = (utcnow().astimezone(CHINA) + dt.timedelta(days=1)).date()
+    return dt.datetime.combine(day, dt.time(9, 30)), dt.datetime.combine(day, dt.time(17, 0))
+
+
+@bp.route("/auctions/new/<int:result_id>", methods=["GET", "POST"])
+@permission(LOGIN)
+def new_auction(result_id: int):
+    result = listings.get_visible(Achievement, result_id, current_user)
+    if not confidential.can_manage(current_user, result):
+        raise NotAllowed()
+    source = None
+    if request.args.get("listing", "").isdigit():
+        source = pricelistings.get_listing(int(request.args["listing"]))
+        if source.achievement_id != result.id:
+            raise NotFound()
+    form = AuctionForm()
+    if request.method == "GET":
+        form.starts_at.data, form.ends_at.data = _default_times()
+        price = source.price_fen if source else None
+        form.start_price_wan.data = money.fen_to_wan(price) if price else _proposed_price() or result.asking_price
+        if source:
+            form.subtype_code.data, form.payment_mode.data = source.subtype_code, source.payment_mode
+    if source is not None:  # the listed price and terms carry over; the form shows them, the service sets them
+        form.start_price_wan.data = money.fen_to_wan(source.price_fen)
+    if form.validate_on_submit():
+        try:
+            data = form.to_data()
+            item = auctions.from_listing(current_user, source, data) if source else \
+                auctions.create(current_user, result, data)
+        except confidential.TradingError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("The auction is set up: bidding runs %(start)s – %(end)s (Beijing time).",
+                    start=evidence.beijing(item.starts_at)[:16], end=evidence.beijing(item.ends_at)[:16]), "success")
+            return redirect(url_for("trading.auction", auction_id=item.id))
+    return render_template("trading/auction_form.html", form=form, result=result, source=source), \
+        422 if request.method == "POST" else 200
+
+
+def _live_auction(auction_id: int):
+    """The auction, its close made durable when a reader finds it past its end."""
+    item = auctions.get_auction(auction_id)
+    if auctions.close_if_due(item):
+        db.session.commit()
+    return item
+
+
+@bp.route("/auctions/<int:auction_id>")
+@permission(PUBLIC)
+def auction(auction_id: int):
+    item = _live_auction(auction_id)
+    seller = auctions.is_seller(current_user, item)
+    operator = auctions.is_operator(current_user)
+    registration = auctions.registration_of(current_user, item)
+    previous_relisted = db.session.scalar(sa.select(Auction).where(Auction.previous_id == item.id))
+    return render_template(
+        "trading/auction.html", auction=item, phase=auctions.phase(item), seller=seller, operator=operator,
+        manage=seller and confidential.can_manage(current_user, item.achievement), registration=registration,
+        names=auctions.can_see_names(current_user, item), history=auctions.history(item, current_user),
+        minimum=auctions.minimum_bid(item), relisted=previous_relisted,
+        contract=contracts.get_visible(item.contract_id, current_user) if item.contract_id else None,
+        result_visible=listings.can_view(current_user, item.achievement),
+        trail=auctions.trail(item) if operator else None, bid_form=BidForm(), deposit_form=DepositForm(),
+        relist_form=AuctionForm(formdata=None, starts_at=_default_times()[0], ends_at=_default_times()[1],
+                                start_price_wan=money.fen_to_wan(item.start_price_fen),
+                                increment_wan=money.fen_to_wan(item.increment_fen),
+                                deposit_wan=money.fen_to_wan(item.deposit_fen), subtype_code=item.subtype_code,
+                                payment_mode=item.payment_mode, extension_minutes=item.extension_minutes,
+                                contact=item.contact, conditions=item.conditions),
+        evidence_visible=evidence.can_see(current_user, item))
+
+
+@bp.route("/auctions/<int:auction_id>/state.json")
+@permission(PUBLIC)
+def auction_state(auction_id: int):
+    """What the live page polls: 304 when nothing changed since the ETag the page holds."""
+    item = _live_auction(auction_id)
+    tag = auctions.etag(item, current_user)
+    if tag in request.if_none_match:
+        response = current_app.response_class(status=304)
+    else:
+        response = jsonify(auctions.state(item, current_user))
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "no-cache" if not current_user.is_authenticated else "private, no-store"
+    return response
+
+
+def _auction_action(auction_id: int, run):
+    item = auctions.get_auction(auction_id)
+    return commit_action(lambda: run(item), errors=confidential.TradingError,
+                         next_url=url_for("trading.auction", auction_id=auction_id))
+
+
+@bp.route("/auctions/<int:auction_id>/register", methods=["POST"])
+@permission(LOGIN)
+def auction_register(auction_id: int):
+    def run(item):
+        registration = auctions.register(current_user, item)
+        return _("Your organisation is registered as %(bidder)s. Pay the deposit; an operator confirms it, then "
+                 "you may bid.", bidder=auctions.pseudonym(registration))
+    return _auction_action(auction_id, run)
+
+
+@bp.route("/auctions/<int:auction_id>/registrations/<int:registration_id>/deposit", methods=["POST"])
+@permission(OPERATOR)
+def auction_deposit(auction_id: int, registration_id: int):
+    def run(item):
+        form = DepositForm()
+        _validated(form)
+        registration = auctions.confirm_deposit(current_user, item, registration_id, form.reference.data)
+        return _("Deposit of %(org)s confirmed.", org=registration.organisation.name)
+    return _auction_action(auction_id, run)
+
+
+@bp.route("/auctions/<int:auction_id>/bids", methods=["POST"])
+@permission(LOGIN)
+def auction_bid(auction_id: int):
+    def run(item):
+        form = BidForm()
+        _validated(form)
+        bid = auctions.place_bid(current_user, item, money.yuan_to_fen(form.amount_wan.data * 10_000))
+        return _("Your bid of %(price)s is the highest.", price=money.format_wan(bid.amount_fen))
+    return _auction_action(auction_id, run)
+
+
+@bp.route("/auctions/<int:auction_id>/withdraw", methods=["POST"])
+@permission(LOGIN)
+def auction_withdraw(auction_id: int):
+    def run(item):
+        auctions.withdraw(current_user, item)
+        return _("Auction withdrawn.")
+    return _auction_action(auction_id, run)
+
+
+@bp.route("/auctions/<int:auction_id>/close", methods=["POST"])
+@permission(LOGIN)
+def auction_close(auction_id: int):
+    def run(item):
+        return _("Auction closed: %(outcome)s.", outcome=auctions.close_now(current_user, item).label)
+    return _auction_action(auction_id, run)
+
+
+@bp.route("/auctions/<int:auction_id>/relist", methods=["POST"])
+@permission(LOGIN)
+def auction_relist(auction_id: int):
+    item = auctions.get_auction(auction_id)
+    form = AuctionForm()
+    created = []
+
+    def run(item):
+        _validated(form)
+        created.append(auctions.relist(current_user, item, form.to_data()))
+        return _("Auctioned again.")
+    response = commit_action(lambda: run(item), errors=confidential.TradingError,
+                             next_url=url_for("trading.auction", auction_id=auction_id))
+    return redirect(url_for("trading.auction", auction_id=created[0].id)) if created else response
+
+
+@bp.route("/auctions/<int:auction_id>/contract", methods=["POST"])
+@permission(LOGIN)
+def auction_contract(auction_id: int):
+    return _contract_from(lambda: auctions.draft_contract(current_user, auctions.get_auction(auction_id)),
+                          url_for("trading.auction", auction_id=auction_id),
+                          _("Contract draft created at the winning bid: check it and submit it for registration."))

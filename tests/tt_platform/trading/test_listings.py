@@ -131,10 +131,11 @@ def test_two_buyers_make_it_contested_and_the_cli_records_the_close(market, logi
     _close_period(listing)
     assert pricelistings.phase(listing) == "contested"
     result = app.test_cli_runner().invoke(args=["trading", "close"])
-    assert result.exit_code == 0 and "closed listings: 1" in result.output
+    assert result.exit_code == 0 and "closed listings: 1, closed auctions: 0" in result.output
     db.session.refresh(listing)
     assert listing.outcome is ListingOutcome.CONTESTED
-    assert "closed listings: 0" in app.test_cli_runner().invoke(args=["trading", "close"]).output  # idempotent
+    again = app.test_cli_runner().invoke(args=["trading", "close"]).output
+    assert "closed listings: 0, closed auctions: 0" in again  # idempotent
     seller = login(market["seller_user"])
     page = seller.get(f"/trading/listings/{listing.id}").get_data(as_text=True)
     assert "拍卖" in page and 'id="listing-draft-contract"' not in page
