@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app tt_platform
 PO := $(wildcard tt_platform/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: install run test test-sqlite test-postgres lint system-deps translations-update assets bench
+.PHONY: install run test test-sqlite test-postgres lint system-deps translations-update assets bench bench-load
 
 install: $(VENV)/.installed $(MO)
 
@@ -57,3 +57,8 @@ assets:
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js tt_platform/static/vendor/bootstrap/
 	mkdir -p tt_platform/static/vendor/echarts
 	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE tt_platform/static/vendor/echarts/
+
+# Load benchmark (issue 21; method and figures in bench/README.md): gunicorn with 2 workers, PostgreSQL, the
+# demo scaled to 100k listings, the mix at rising concurrency (60 s a level), then a 10-minute soak.
+bench-load: install
+	$(BIN)/python bench/load.py --listings 100000 --duration 60 --only browse,match --soak 600

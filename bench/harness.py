@@ -6,8 +6,9 @@
         p.base_url                             # http://127.0.0.1:<port> — gunicorn, 2 workers
         p.password                             # every demo account's password
         p.tokens["broker@demo.example.cn"]     # a personal API token (Authorization: Bearer …)
-        p.fixtures["demand_ids"]               # ids of published listings and other handy rows
+        p.fixtures["demand_ids"]               # ids of published listings; "org_ids", "case_ids" by e-mail
         p.worker_rss_mb()                      # resident memory of each gunicorn worker
+        p.save(path); Platform.load(path)      # attach to it from another process
         p.flask("search", "status")            # any `flask` command against the same database and index
 
 What `platform()` does, in order (each step's output goes to `<tmp>/*.log`):
@@ -73,8 +74,18 @@ class Platform:
     tokens: dict[str, str] = field(default_factory=dict)
     fixtures: dict = field(default_factory=dict)
     drain_interval: float = 1.0
-    gunicorn: subprocess.Popen | None = None
-    drain: subprocess.Popen | None = None
+    gunicorn_pid: int | None = None
+    drain_pid: int | None = None
+
+    def save(self, path: Path) -> None:
+        """Write what `Platform.load` needs to attach to this platform from another process."""
+        state = {k: str(v) if isinstance(v, Path) else v for k, v in self.__dict__.items()}
+        path.write_text(json.dumps(state, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, path: Path) -> Platform:
+        state = json.loads(Path(path).read_text())
+        return cls(**{**state, "directory": Path(state["directory"])})
 
     def flask(self, *args: str, check: bool = True, timeout: float | None = None) -> str:
         """Run `flask --app tt_platform ARGS` against this platform; its standard output."""
@@ -82,9 +93,7 @@ class Platform:
 
     def worker_pids(self) -> list[int]:
         """The gunicorn workers' process ids (children of the master)."""
-        if self.gunicorn is None:
-            return []
-        return _children(self.gunicorn.pid)
+        return _children(self.gunicorn_pid) if self.gunicorn_pid else []
 
     def worker_rss_mb(self) -> dict[int, float]:
         """Resident set size of each gunicorn worker, MB (from /proc/<pid>/status)."""
@@ -92,14 +101,10 @@ class Platform:
 
     def process_cpu_s(self) -> dict[str, float]:
         """CPU seconds (user + system) used so far by the gunicorn workers, the drain and PostgreSQL."""
-        out = {"gunicorn": sum(_cpu_s(pid) for pid in [*self.worker_pids(), *self._pids(self.gunicorn)])}
-        out["drain"] = sum(_cpu_s(pid) for pid in self._pids(self.drain))
+        out = {"gunicorn": sum(_cpu_s(pid) for pid in [*self.worker_pids(), self.gunicorn_pid or 0])}
+        out["drain"] = _cpu_s(self.drain_pid or 0)
         out["postgres"] = sum(_cpu_s(pid) for pid in _postgres_pids(self.directory / "pg" / "data"))
         return out
-
-    @staticmethod
-    def _pids(proc: subprocess.Popen | None) -> list[int]:
-        return [proc.pid] if proc is not None and proc.poll() is None else []
 
 
 def rss_mb(pid: int) -> float:
@@ -187,9 +192,10 @@ import numpy as np
 import sqlalchemy as sa
 from bench.speed import synthetic_vectors
 from tt_platform import create_app
-from tt_platform.accounts.models import User
+from tt_platform.accounts.models import Membership, User
 from tt_platform.achievements.models import Achievement
 from tt_platform.api import tokens
+from tt_platform.brokerage.models import Case
 from tt_platform.database import db
 from tt_platform.demands.models import Demand
 from tt_platform.indexing.engine import get_vectors
@@ -220,6 +226,10 @@ with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is not None:
             out["tokens"][email] = tokens.issue(user, "load benchmark")[1]
+            out["fixtures"].setdefault("org_ids", {})[email] = db.session.scalar(
+                sa.select(Membership.organisation_id).where(Membership.user_id == user.id).order_by(Membership.id))
+            out["fixtures"].setdefault("case_ids", {})[email] = list(db.session.scalars(
+                sa.select(Case.id).where(Case.broker_id == user.id).order_by(Case.id)))
     for model, key in ((Demand, "demand_ids"), (Achievement, "achievement_ids")):
         out["fixtures"][key] = list(db.session.scalars(
             sa.select(model.id).where(model.status == ListingStatus.PUBLISHED).order_by(model.id)))
@@ -331,7 +341,7 @@ def platform(*, listings: int = 0, workers: int = 2, worker_class: str = "gthrea
                                             threads=threads, server_cpus=server_cpus)
         yield Platform(base_url=base_url, database_url=database_url, directory=directory, env=env,
                        tokens=setup["tokens"], fixtures=setup["fixtures"], drain_interval=drain_interval,
-                       gunicorn=gunicorn, drain=drain)
+                       gunicorn_pid=gunicorn.pid, drain_pid=drain.pid)
     finally:
         _stop(gunicorn)
         _stop(drain)
@@ -346,9 +356,17 @@ if __name__ == "__main__":  # a quick look: start, print what a benchmark gets, 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--listings", type=int, default=0)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--serve", metavar="STATE.json", help="keep it running until SIGTERM/SIGINT and write its "
+                        "state here, for `bench/load.py --attach STATE.json` (repeated runs without the setup)")
     cli = parser.parse_args()
     started = time.perf_counter()
     with platform(listings=cli.listings, keep=cli.keep) as p:
+        if cli.serve:
+            p.save(Path(cli.serve))
+            print(f"serving {p.base_url}; state in {cli.serve}; stop with kill -TERM {os.getpid()}", flush=True)
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            with contextlib.suppress(KeyboardInterrupt):
+                signal.pause()
         print(json.dumps({"base_url": p.base_url, "directory": str(p.directory), "listings": p.fixtures["listings"],
                           "tokens": sorted(p.tokens), "worker_rss_mb": p.worker_rss_mb(),
                           "started_in_s": round(time.perf_counter() - started, 1)}, ensure_ascii=False))
