@@ -34,6 +34,15 @@ def _op(summary: str, response: dict, *, body: dict | None = None, params: list 
     return op
 
 
+def _conflict(op: dict) -> dict:
+    """A bid's 409: someone bid first; the body says the current price and the lowest bid now accepted."""
+    op["responses"]["409"] = _json({"type": "object", "required": ["error", "status"], "properties": {
+        "error": {"type": "string"}, "status": {"type": "integer"},
+        "current_price_fen": {"type": ["integer", "null"]}, "minimum_bid_fen": {"type": "integer"}}},
+        "Someone bid first: bid again at minimum_bid_fen")
+    return op
+
+
 def _id(name: str) -> dict:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
 
@@ -141,6 +150,30 @@ def _schemas() -> dict:
             "conditions": {"type": "string"}, "intending_buyers": {"type": "integer"},
             "previous_id": {"type": ["integer", "null"]},
             "phase": {"type": "string", "enum": ["open", "sold", "unsold", "contested", "withdrawn", "contracted"]}}},
+        "Auction": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "result": {"type": "object"}, "seller": {"type": "object"},
+            "subtype_code": {"type": "string"}, "payment_mode": {"type": "string", "enum": list(PAYMENT_MODES)},
+            "start_price_fen": {"type": "integer", "description": "起拍价 in fen"},
+            "increment_fen": {"type": "integer", "description": "加价幅度: each bid is at least this above the last"},
+            "reserve_fen": {"type": ["integer", "null"], "description": "保留价, null when hidden or none"},
+            "has_reserve": {"type": "boolean"}, "deposit_fen": {"type": "integer"},
+            "extension_minutes": {"type": "integer",
+                                  "description": "a bid in the last N minutes moves the end N minutes later"},
+            "starts_at": {"type": "string", "format": "date-time"},
+            "scheduled_end_at": {"type": "string", "format": "date-time"},
+            "ends_at": {"type": "string", "format": "date-time", "description": "the end after extensions"},
+            "current_price_fen": {"type": ["integer", "null"]}, "minimum_bid_fen": {"type": "integer"},
+            "bid_count": {"type": "integer"}, "listing_id": {"type": ["integer", "null"]},
+            "previous_id": {"type": ["integer", "null"]}, "contact": {"type": "string"},
+            "conditions": {"type": "string"},
+            "phase": {"type": "string", "enum": ["upcoming", "running", "sold", "failed", "withdrawn", "contracted"]},
+            "bids": {"type": "array", "items": _ref("AuctionBid")}, "you": {"type": ["object", "null"]},
+            "server_now": {"type": "string", "format": "date-time"}}},
+        "AuctionBid": {"type": "object", "properties": {
+            "sequence": {"type": "integer"}, "bidder": {"type": "string", "description": "竞买人1, 竞买人2 …"},
+            "amount_fen": {"type": "integer"}, "placed_at": {"type": "string", "format": "date-time"},
+            "extended": {"type": "boolean"}, "mine": {"type": "boolean"},
+            "organisation": {"type": ["string", "null"], "description": "operators only"}}},
     }
 
 
@@ -244,6 +277,24 @@ def document(server: str) -> dict:
         "/listings/{listing_id}/interest": {"post": _op(
             "Register your organisation as intending buyer (意向受让方)", _json({"type": "object"}, "Created"),
             status="201", tag="trading", params=[_id("listing_id")])},
+        "/auctions": {"get": _op("拍卖/竞价 auctions: running and upcoming, or past ones with show=past", _json({
+            "type": "object", "properties": {"items": {"type": "array", "items": _ref("Auction")}}}),
+            public=True, tag="trading", params=SHOW_PAST)},
+        "/auctions/{auction_id}": {"get": _op("One auction with its bid history (bidders as 竞买人N)",
+                                              _json(_ref("Auction")), public=True, params=[_id("auction_id")],
+                                              tag="trading")},
+        "/auctions/{auction_id}/registrations": {"post": _op(
+            "Register your organisation as a bidder (an operator then confirms its deposit)",
+            _json({"type": "object"}, "Created"), status="201", tag="trading", params=[_id("auction_id")])},
+        "/auctions/{auction_id}/bids": {"post": _conflict(_op(
+            "Bid (by API token for bidding tools): at least minimum_bid_fen; 409 when someone bid first",
+            _json({"type": "object", "properties": {
+                "id": {"type": "integer"}, "sequence": {"type": "integer"}, "amount_fen": {"type": "integer"},
+                "placed_at": {"type": "string", "format": "date-time"},
+                "ends_at": {"type": "string", "format": "date-time"}, "extended": {"type": "boolean"}}}, "Created"),
+            status="201", tag="trading", params=[_id("auction_id")], body={
+                "type": "object", "required": ["amount_fen"], "properties": {
+                    "amount_fen": {"type": "integer", "minimum": 1, "description": "the bid in fen"}}}))},
         "/openapi.json": {"get": _op("This document", _json({"type": "object"}), public=True, tag="meta")},
     }
     return {

@@ -1,5 +1,5 @@
-"""JSON API /api/v1 for contracts, registration, cases, roadshows, challenges, price notices and listings
-(never a listing's confidential part) and statistics.
+"""JSON API /api/v1 for contracts, registration, cases, roadshows, challenges, price notices, listings and
+auctions with their bids (never a listing's confidential part) and statistics.
 
 Same rules as the pages: every route declares its permission, object-level checks live in the
 services. Authentication: the browser session (writes then need the CSRF token in `X-CSRFToken`) or
@@ -38,9 +38,9 @@ from tt_platform.roadshows.models import Roadshow
 from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, NotFound, permission
 from tt_platform.stats import services as stats
 from tt_platform.stats.views import filter_from_args
+from tt_platform.trading import auctions, pricelistings
 from tt_platform.trading import confidential as trading
 from tt_platform.trading import notices as price_notices
-from tt_platform.trading import pricelistings
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # checked below for session-authenticated writes; token clients have no CSRF exposure
@@ -649,3 +649,74 @@ def price_listing_interest(listing_id: int):
     interest = pricelistings.register_interest(current_user, listing)
     db.session.commit()
     return jsonify(id=interest.id, organisation_id=interest.organisation_id), 201
+
+
+# --- trading: 拍卖/竞价 auctions (public, bidders under pseudonyms) and bids by token ------------------
+
+def auction_json(auction) -> dict:
+    reserve = auction.reserve_fen if auction.reserve_shown else None
+    return {"id": auction.id, "result": {"id": auction.achievement_id, "title": auction.achievement.title},
+            "seller": _party_ref(auction.seller_org), "subtype_code": auction.subtype_code,
+            "payment_mode": auction.payment_mode, "start_price_fen": auction.start_price_fen,
+            "increment_fen": auction.increment_fen, "reserve_fen": reserve,
+            "has_reserve": auction.reserve_fen is not None,
+            "deposit_fen": auction.deposit_fen, "extension_minutes": auction.extension_minutes,
+            "starts_at": auction.starts_at.isoformat(), "scheduled_end_at": auction.scheduled_end_at.isoformat(),
+            "ends_at": auction.ends_at.isoformat(), "current_price_fen": auction.current_price_fen,
+            "minimum_bid_fen": auctions.minimum_bid(auction), "bid_count": auction.bid_count,
+            "listing_id": auction.listing_id, "previous_id": auction.previous_id, "contact": auction.contact,
+            "conditions": auction.conditions, "phase": auctions.phase(auction)}
+
+
+def _auction(auction_id: int):
+    """The auction, its close made durable when a reader finds it past its end (as the page does)."""
+    auction = _trading_or_404(auctions.get_auction, auction_id)
+    if auctions.close_if_due(auction):
+        db.session.commit()
+    return auction
+
+
+@bp.route("/auctions")
+@permission(PUBLIC)
+def auction_list():
+    return jsonify(items=[auction_json(a) for a in auctions.board(current=request.args.get("show") != "past")])
+
+
+@bp.route("/auctions/<int:auction_id>")
+@permission(PUBLIC)
+def auction_get(auction_id: int):
+    """The auction with its bid history (竞买人1, 2 …; `mine` marks the caller's organisation's bids)."""
+    auction = _auction(auction_id)
+    state = auctions.state(auction, current_user)
+    return jsonify({**auction_json(auction), "you": state["you"], "bids": state["bids"],
+                    "server_now": state["server_now"]})
+
+
+@bp.route("/auctions/<int:auction_id>/registrations", methods=["POST"])
+@permission(LOGIN)
+def auction_register(auction_id: int):
+    registration = auctions.register(current_user, _auction(auction_id))
+    db.session.commit()
+    return jsonify(id=registration.id, bidder=auctions.pseudonym(registration), deposit_confirmed=False), 201
+
+
+@bp.errorhandler(auctions.BidConflict)
+def bid_conflict(exc):
+    db.session.rollback()
+    return jsonify(error=str(exc), status=409, current_price_fen=exc.current_fen, minimum_bid_fen=exc.minimum_fen), 409
+
+
+@bp.route("/auctions/<int:auction_id>/bids", methods=["POST"])
+@permission(LOGIN)
+def auction_bid(auction_id: int):
+    """{"amount_fen": 1050000000}: 201 with the bid, 409 when someone bid first (bid again at minimum_bid_fen)."""
+    auction = _auction(auction_id)
+    amount = _body().get("amount_fen")
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise BadRequest(_("“%(name)s” must be an integer.", name="amount_fen"))
+    bid = auctions.place_bid(current_user, auction, amount, channel="api")
+    result = {"id": bid.id, "sequence": bid.sequence, "amount_fen": bid.amount_fen,
+              "placed_at": bid.placed_at.isoformat(), "ends_at": bid.ends_after.isoformat(),
+              "extended": bid.ends_after != bid.ends_before}
+    db.session.commit()
+    return jsonify(result), 201

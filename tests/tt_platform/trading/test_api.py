@@ -86,3 +86,97 @@ def test_objections_and_interest_through_the_api(client, db):
                     json={"text": "期满之后提出的一条异议内容。"}).status_code == 400
     assert client.get(f"/api/v1/listings/{listing.id}").get_json()["phase"] == "sold"
     assert api.post("/api/v1/listings/999999/interest").status_code == 404
+
+
+def _auction(holder, result, **kw):
+    from tt_platform.trading import auctions
+
+    now = utcnow()
+    data = dict(start_price_fen=50_000_000, increment_fen=1_000_000, reserve_fen=80_000_000, reserve_shown=False,
+                deposit_fen=5_000_000, subtype_code="TRF-01", payment_mode="lump_sum",
+                starts_at=now - dt.timedelta(minutes=1), ends_at=now + dt.timedelta(hours=1), extension_minutes=5,
+                contact="王老师 0571-88880000")
+    data.update(kw)
+    return auctions.create(holder, result, auctions.AuctionData(**data))
+
+
+def test_auctions_and_bids_by_token(client, db):
+    """Bidding tools: list and read auctions, register, bid by token; a lost race is a 409 with the new
+    minimum, a broken rule a 400 with its message, and nothing half-written."""
+    from tests.factories import make_achievement, make_operator
+    from tt_platform.trading import auctions
+    from tt_platform.trading.models import Bid
+
+    holder = make_user(make_org(OrgKind.UNIVERSITY))
+    auction = _auction(holder, make_achievement(holder.organisation))
+    bidders = [make_user(make_org(OrgKind.ENTERPRISE, name=f"接口竞买公司{n}")) for n in (1, 2)]
+    auths = [_bearer(u) for u in bidders]
+    operator = make_operator()
+    db.session.commit()
+    items = client.get("/api/v1/auctions").get_json()["items"]
+    assert [i["id"] for i in items] == [auction.id]
+    item = client.get(f"/api/v1/auctions/{auction.id}").get_json()
+    assert item["phase"] == "running" and item["minimum_bid_fen"] == 50_000_000 and item["bids"] == []
+    assert item["reserve_fen"] is None and item["has_reserve"] is True  # hidden reserve
+    assert client.get("/api/v1/auctions?show=past").get_json()["items"] == []
+    assert client.get("/api/v1/auctions/999999").status_code == 404
+
+    bid_url = f"/api/v1/auctions/{auction.id}/bids"
+    assert client.post(bid_url, json={"amount_fen": 50_000_000}).status_code in (400, 401)  # no token
+    registered = client.post(f"/api/v1/auctions/{auction.id}/registrations", headers=auths[0])
+    assert registered.status_code == 201 and registered.get_json()["bidder"] == "竞买人1"
+    unconfirmed = client.post(bid_url, headers=auths[0], json={"amount_fen": 50_000_000})
+    assert unconfirmed.status_code == 400 and "保证金尚未确认" in unconfirmed.get_json()["error"]
+    client.post(f"/api/v1/auctions/{auction.id}/registrations", headers=auths[1])
+    for registration in auction.registrations:
+        auctions.confirm_deposit(operator, auction, registration.id, "BANK-1")
+    db.session.commit()
+
+    for body, message in (({"amount_fen": "50000000"}, "整数"), ({"amount_fen": 1e309}, "整数"),
+                          ({"amount_fen": True}, "整数"), ({"amount_fen": 49_999_999}, "起拍价"),
+                          ({"amount_fen": 10**20}, "1 万亿元"), ({}, "整数")):
+        refused = client.post(bid_url, headers=auths[0], json=body)
+        assert refused.status_code == 400 and message in refused.get_json()["error"], body
+    refused = client.post(bid_url, headers=auths[0], data="amount_fen=1", content_type="text/plain")
+    assert refused.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 0
+
+    first = client.post(bid_url, headers=auths[0], json={"amount_fen": 50_000_000})
+    assert first.status_code == 201 and first.get_json()["sequence"] == 1 and first.get_json()["extended"] is False
+    view = client.get(f"/api/v1/auctions/{auction.id}", headers=auths[0]).get_json()
+    assert view["bids"][0]["bidder"] == "竞买人1" and view["bids"][0]["mine"] is True
+    assert view["bids"][0]["organisation"] is None and view["you"]["leading"] is True
+    assert client.get(f"/api/v1/auctions/{auction.id}", headers=auths[1]).get_json()["bids"][0]["mine"] is False
+    below = client.post(bid_url, headers=auths[1], json={"amount_fen": 50_500_000})
+    assert below.status_code == 400 and "加价幅度" in below.get_json()["error"]
+    assert client.post(bid_url, headers=auths[1], json={"amount_fen": 51_000_000}).status_code == 201
+    assert client.post(bid_url, headers=_bearer(holder), json={"amount_fen": 60_000_000}).status_code == 400
+    assert db.session.scalar(sa.select(Bid.channel).limit(1)) == "api"
+
+
+def test_a_lost_race_through_the_api_is_a_409(client, db, monkeypatch):
+    from tests.factories import make_achievement, make_operator
+    from tt_platform.trading import auctions
+
+    holder = make_user(make_org(OrgKind.UNIVERSITY))
+    auction = _auction(holder, make_achievement(holder.organisation))
+    bidder = make_user(make_org(OrgKind.ENTERPRISE))
+    auth = _bearer(bidder)
+    registration = auctions.register(bidder, auction)
+    auctions.confirm_deposit(make_operator(), auction, registration.id, "BANK-9")
+    db.session.commit()
+    real = auctions.place_bid
+
+    def other_bid_first(user, item, amount, channel="web"):
+        # another bidder's bid commits between this request's read and its compare-and-set
+        db.session.execute(sa.update(auctions.Auction).where(auctions.Auction.id == item.id).values(
+            version=auctions.Auction.version + 1, current_price_fen=60_000_000),
+            execution_options={"synchronize_session": False})
+        return real(user, item, amount, channel)
+
+    monkeypatch.setattr(auctions, "place_bid", other_bid_first)
+    response = client.post(f"/api/v1/auctions/{auction.id}/bids", headers=auth, json={"amount_fen": 50_000_000})
+    assert response.status_code == 409
+    body = response.get_json()
+    assert body["current_price_fen"] == 60_000_000 and body["minimum_bid_fen"] == 61_000_000
+    assert "抢先出价" in body["error"] and "61.00 万元" in body["error"]
