@@ -22,7 +22,7 @@ from tt_platform.database import CHINA, db
 from tt_platform.demands.models import Demand
 from tt_platform.matching.models import MatchSummary
 from tt_platform.pricing import tax
-from tt_platform.trading.models import PriceListing, PriceNotice
+from tt_platform.trading.models import Auction, PriceListing, PriceNotice
 
 
 @dataclass(frozen=True)
@@ -228,15 +228,17 @@ def by_relief(f: StatsFilter, relief: str, dim: str) -> Table:
     return Table(f"relief_{relief}_{dim}", str(titles[(relief, dim)]), ordered)
 
 
-#: the pricing routes a registered contract can have come through (issue 18); auctions are not run yet
+#: the pricing routes a registered contract can have come through (issue 18)
 ROUTES = {"agreement": _l("Agreement with public notice (协议定价)"), "listing": _l("Listing at a price (挂牌交易)"),
-          "other": _l("Other deals")}
+          "auction": _l("Auction (拍卖/竞价)"), "other": _l("Other deals")}
 
 
 def _route_expr():
     noticed = sa.select(PriceNotice.contract_id).where(PriceNotice.contract_id.is_not(None))
     listed = sa.select(PriceListing.contract_id).where(PriceListing.contract_id.is_not(None))
-    return sa.case((Contract.id.in_(noticed), "agreement"), (Contract.id.in_(listed), "listing"), else_="other")
+    auctioned = sa.select(Auction.contract_id).where(Auction.contract_id.is_not(None))
+    return sa.case((Contract.id.in_(noticed), "agreement"), (Contract.id.in_(listed), "listing"),
+                   (Contract.id.in_(auctioned), "auction"), else_="other")
 
 
 def by_route(f: StatsFilter) -> Table:
@@ -256,20 +258,37 @@ class RouteMeasure:
     days_to_registration: float | None
 
 
+def _first(deal):
+    while getattr(deal, "previous", None) is not None:  # a relisting counts from the first one
+        deal = deal.previous
+    return deal
+
+
+def _route_start(deal) -> tuple[int, dt.datetime]:
+    """The price the premium counts from and when the deal was first offered: the notice, the first listing,
+    or for an auction its first round's start price (a contested listing's price, which it starts at) and the
+    day the listing or the first round was published."""
+    first = _first(deal)
+    if isinstance(first, Auction):
+        if first.listing is not None:
+            return first.start_price_fen, _first(first.listing).starts_at
+        return first.start_price_fen, first.created_at
+    return first.price_fen, first.starts_at
+
+
 def route_measures(f: StatsFilter) -> list[RouteMeasure]:
-    """Premium of the registered amount over the notice's proposed or the first listed price, and days from
-    the notice or first listing to registration, per route (registered contracts the filter keeps)."""
+    """Premium of the registered amount over the notice's proposed price, the first listed price or the
+    auction's start price, and days from the notice, first listing or auction's announcement to registration,
+    per route (registered contracts the filter keeps)."""
     out = []
-    for key, model in (("agreement", PriceNotice), ("listing", PriceListing)):
+    for key, model in (("agreement", PriceNotice), ("listing", PriceListing), ("auction", Auction)):
         pairs = db.session.execute(sa.select(model, Contract).join(Contract, Contract.id == model.contract_id)
                                    .where(*base_conditions(f))).all()
         premiums, days = [], []
         for deal, contract in pairs:
-            first = deal
-            while getattr(first, "previous", None) is not None:  # a relisting counts from the first listing
-                first = first.previous
-            premiums.append((contract.total_fen - first.price_fen) / first.price_fen * 100)
-            days.append((contract.registered_on - first.starts_at.astimezone(CHINA).date()).days)
+            price_fen, listed_at = _route_start(deal)
+            premiums.append((contract.total_fen - price_fen) / price_fen * 100)
+            days.append((contract.registered_on - listed_at.astimezone(CHINA).date()).days)
         out.append(RouteMeasure(key, str(ROUTES[key]), len(pairs),
                                 sum(premiums) / len(premiums) if premiums else None,
                                 sum(days) / len(days) if days else None))

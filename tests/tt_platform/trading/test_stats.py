@@ -61,3 +61,37 @@ def test_deals_by_route_premium_and_days(login, db):
     assert 'id="route-measures"' in page and "10.0%" in page and "协议定价" in page
     csv = operator.get("/stats/export/by_route.csv").get_data(as_text=True)
     assert "挂牌交易" in csv and "其他交易" in csv
+
+
+def test_auctions_are_a_route_with_the_premium_over_the_start_price(login, db):
+    from tests.factories import make_achievement
+    from tt_platform.trading import auctions
+
+    holder = make_user(make_org(OrgKind.UNIVERSITY), admin=True)
+    operator_user = make_operator()
+    bidders = [make_user(make_org(OrgKind.ENTERPRISE)) for _ in range(2)]
+    now = utcnow()
+    auction = auctions.create(holder, make_achievement(holder.organisation), auctions.AuctionData(
+        start_price_fen=40_000_000, increment_fen=1_000_000, reserve_fen=None, reserve_shown=False, deposit_fen=0,
+        subtype_code="TRF-01", payment_mode="lump_sum", starts_at=now, ends_at=now + dt.timedelta(hours=1),
+        extension_minutes=5, contact="王老师 0571-88880000"))
+    for bidder in bidders:
+        registration = auctions.register(bidder, auction)
+        auctions.confirm_deposit(operator_user, auction, registration.id, "BANK")
+    auctions.place_bid(bidders[0], auction, 40_000_000)
+    auctions.place_bid(bidders[1], auction, 50_000_000)
+    auction.created_at = now - dt.timedelta(days=20)  # announced twenty days before the registration
+    auction.starts_at, auction.ends_at = now - dt.timedelta(hours=1), now - dt.timedelta(seconds=1)
+    auctions.close(auction)
+    contract = db.session.get(contracts.Contract, auction.contract_id)
+    _register(contract, utcnow().date())
+    db.session.commit()
+
+    got = {r.key: (r.count, r.total_fen) for r in stats.TABLES["by_route"](StatsFilter()).rows}
+    assert got == {"auction": (1, 50_000_000)}
+    measure = {m.key: m for m in stats.route_measures(StatsFilter())}["auction"]
+    assert measure.deals == 1 and round(measure.premium_pct, 6) == 25.0  # 40 → 50 万元
+    assert 19 <= measure.days_to_registration <= 21
+    operator = login(operator_user)
+    assert "拍卖/竞价" in operator.get("/stats/").get_data(as_text=True)
+    assert "拍卖/竞价" in operator.get("/stats/export/by_route.csv").get_data(as_text=True)
