@@ -89,17 +89,19 @@ def worksheet(worksheet_id: int):
     if form.validate_on_submit() and _save(form, lambda data: services.update_worksheet(current_user, sheet, data)):
         flash(_("Worksheet saved."), "success")
         return redirect(url_for("pricing.worksheet", worksheet_id=sheet.id))
-    price_link = notice_link = listing_link = None
+    price_link = notice_link = listing_link = auction_link = None
     if sheet.chosen_fen is not None and listings.is_owner(current_user, sheet.achievement):
         # the owner checks and saves it on the result's edit page (a published result goes back to review),
-        # or proposes it as the price of a 协议定价 notice or a 挂牌 listing (checked there before posting)
+        # or proposes it as the price of a 协议定价 notice, a 挂牌 listing or an auction's start price (checked
+        # there before posting)
         value = str(money.fen_to_wan(sheet.chosen_fen))
         price_link = url_for("achievements.edit", listing_id=sheet.achievement_id, asking_price=value)
         notice_link = url_for("trading.new_notice", result_id=sheet.achievement_id, price=value)
         listing_link = url_for("trading.new_listing", result_id=sheet.achievement_id, price=value)
+        auction_link = url_for("trading.new_auction", result_id=sheet.achievement_id, price=value)
     return render_template("pricing/worksheet.html", form=form, listing=sheet.achievement, worksheet=sheet,
                            sections=export.sections(sheet), price_link=price_link, can_edit=can_edit,
-                           notice_link=notice_link, listing_link=listing_link,
+                           notice_link=notice_link, listing_link=listing_link, auction_link=auction_link,
                            case=brokerage.get_visible(sheet.case_id, current_user) if sheet.case_id else None), \
         422 if form.errors else 200
 

@@ -295,15 +295,18 @@ def test_a_worksheet_shared_with_a_case_is_seen_on_the_case_by_both_sides_and_ch
     assert login(buyer).get(f"/pricing/worksheets/{sheet.id}").status_code == 404
 
 
-def test_the_chosen_value_prefills_a_price_notice_and_a_listing_for_the_owner(market, login, band_on):
-    """Issue 19: the worksheet's value pre-fills a 协议定价 notice or a 挂牌 listing (nothing is posted by a link)."""
+def test_the_chosen_value_prefills_a_price_notice_a_listing_and_an_auction_for_the_owner(market, login, band_on):
+    """Issue 19: the worksheet's value pre-fills a 协议定价 notice, a 挂牌 listing or an auction's start price
+    (nothing is posted by a link)."""
     owner = login(market["owner"])
     response = owner.post(f"/pricing/results/{market['result'].id}/worksheets/new", data=WORKSHEET)
     page = owner.get(response.headers["Location"]).get_data(as_text=True)
     result_id = market["result"].id
     assert f"/trading/notices/new/{result_id}?price=12.43" in page and 'id="use-in-notice"' in page
     assert f"/trading/listings/new/{result_id}?price=12.43" in page and 'id="use-in-listing"' in page
-    for path in (f"/trading/notices/new/{result_id}", f"/trading/listings/new/{result_id}"):
+    assert f"/trading/auctions/new/{result_id}?price=12.43" in page and 'id="use-in-auction"' in page
+    for path in (f"/trading/notices/new/{result_id}", f"/trading/listings/new/{result_id}",
+                 f"/trading/auctions/new/{result_id}"):
         assert 'value="12.43"' in owner.get(f"{path}?price=12.43").get_data(as_text=True)
         # anything but a plain amount is ignored: the result's own asking price stays
         for junk in ("x", "-5", "1e309", "NaN", "999999999"):

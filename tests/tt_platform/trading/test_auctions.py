@@ -487,3 +487,14 @@ def test_the_evidence_file_holds_every_bid_and_the_close_with_times(market, logi
     assert login(b1).get(url).status_code == 403
     pdf = seller.get(f"{url}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_the_result_page_shows_its_auctions_and_offers_one_to_its_owner(market, login, client):
+    url = f"/results/{market['result'].id}"
+    seller = login(market["seller_user"])
+    assert 'id="auction-this"' in seller.get(url).get_data(as_text=True)
+    assert 'id="auction-this"' not in login(market["bidders"][0]).get(url).get_data(as_text=True)
+    auction = _auction(market)
+    page = client.get(url).get_data(as_text=True)
+    assert f"/trading/auctions/{auction.id}" in page and "竞价中" in page
+    assert 'id="auction-this"' not in seller.get(url).get_data(as_text=True)  # one running auction at a time
