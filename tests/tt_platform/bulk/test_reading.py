@@ -145,3 +145,48 @@ def test_an_xxe_attempt_is_refused_without_leaking_the_file(app, tmp_path):
     with pytest.raises(FileProblem) as refused:
         rows_of(read_table(out.getvalue(), "evil.xlsx"))
     assert "TOP-SECRET-42" not in str(refused.value)
+
+
+def _with_part_rewritten(data: bytes, name: str, rewrite) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            target.writestr(item, rewrite(body) if item.filename == name else body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("part", ["xl/styles.xml", "_rels/.rels", "xl/workbook.xml"])
+def test_entity_expansion_in_any_part_is_refused(app, part):
+    laughs = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+
+    def rewrite(body: bytes) -> bytes:
+        return laughs + (body.split(b"?>", 1)[1] if body.startswith(b"<?xml") else body)
+
+    data = _with_part_rewritten(openpyxl_file([["标题"], ["x"]]), part, rewrite)
+    with pytest.raises(FileProblem, match="DTD"):
+        rows_of(read_table(data, "laughs.xlsx"))
+
+
+def test_a_comment_before_the_root_is_not_a_dtd(app):
+    data = _with_part_rewritten(openpyxl_file([["标题"], ["一行"]]), "xl/worksheets/sheet1.xml",
+                                lambda body: body.replace(b"?>", b"?><!-- <!DOCTYPE in a comment --><?pi x?>", 1))
+    assert rows_of(read_table(data, "ok.xlsx")) == [(2, {"标题": "一行"})]
+
+
+def test_rows_and_columns_keep_their_excel_numbers(app):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A3"], sheet["B3"] = "标题", "价格"
+    sheet["A5"], sheet["B5"] = "第五行", 3
+    out = io.BytesIO()
+    book.save(out)
+    table = read_table(out.getvalue(), "x.xlsx")
+    assert rows_of(table) == [(5, {"标题": "第五行", "价格": "3"})] and table.size_hint == 4
+
+    book = openpyxl.Workbook()
+    book.active["B1"], book.active["B2"] = "标题", "x"  # nothing in column A
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(FileProblem, match="Column A has no header"):
+        read_table(out.getvalue(), "x.xlsx")
