@@ -6,6 +6,7 @@ otherwise a SQLite file under the test's temporary directory.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import uuid
@@ -50,9 +51,13 @@ def own_app(tmp_path: Path, **config) -> Iterator:
     app.test_client_class = FlaskLoginClient  # app.test_client(user=...) as in the shared fixtures
     from flask_migrate import upgrade
 
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
     try:
         with app.app_context():
             upgrade(directory=app.extensions["migrate"].directory)
+        # Alembic's logging setup replaced the root logger's handlers (pytest's caplog among them)
+        root.handlers[:], root.level = handlers, level
         yield app
     finally:
         with app.app_context():

@@ -94,7 +94,11 @@ def bootstrap():
         loader.load(echo=click.echo)
         db.session.commit()
     state = sync.status()
-    if state["indexed"] is not None and state["indexed"] < state["in_database"]:
+    unreadable = state["indexed"] is None and current_app.config["SEARCH_BACKEND"] == "embedded"
+    if unreadable or (state["indexed"] is not None and state["indexed"] < state["in_database"]) \
+            or state.get("incomplete"):
+        # a new, lost, unreadable or incomplete embedded index is rebuilt from the database (an unreadable
+        # directory is moved aside first)
         click.echo(f"search index: building ({state['in_database']} listings)")
         sync.rebuild()
     else:

@@ -1,12 +1,18 @@
 """The configured search backend, one per application."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
 
-from search.backends.base import SearchBackend
+from search.backends.base import BackendUnavailable, SearchBackend
+from tt_platform.database import db
+from tt_platform.indexing import registry
+
+log = logging.getLogger(__name__)
 
 
 def get_backend() -> SearchBackend:
@@ -18,13 +24,63 @@ def get_backend() -> SearchBackend:
         # Each backend's module is imported only when it is chosen: an Elasticsearch deployment
         # never loads tantivy, an embedded one never the Elasticsearch client.
         if name == "embedded":
-            from search.backends.embedded import EmbeddedBackend
-
-            backend = EmbeddedBackend(current_app.config["SEARCH_INDEX_DIR"])
+            backend = _embedded(current_app.config["SEARCH_INDEX_DIR"])
         else:
             backend = _elasticsearch(current_app.config)
         ext["tt_search_backend"] = backend
     return backend
+
+
+#: the command that repairs a missing, unreadable or incomplete index (named in log lines and the README)
+REPAIR = "flask --app tt_platform search rebuild"
+
+
+def _embedded(path: str):
+    """Open the embedded index. An unreadable directory is logged with its repair and raises
+    BackendUnavailable (list pages then read the database); an index created empty here while the
+    database holds listings (the directory was deleted or lost) is marked incomplete, so that pages
+    read the database rather than an index that would find nothing, until the rebuild."""
+    from search.backends.embedded import EmbeddedBackend
+
+    try:
+        backend = EmbeddedBackend(path)
+    except BackendUnavailable as exc:
+        log.error("search index at %s cannot be opened (%s): list pages are served from the database and "
+                  "matching is unavailable until `%s`", path, exc, REPAIR)
+        raise
+    if backend.created and backend.incomplete is None:
+        try:
+            held = _listings_in_database()
+        except Exception:  # noqa: BLE001 - the database is down: nothing to compare, the next opening checks
+            held = 0
+        if held:
+            backend.mark_incomplete(f"created empty while the database held {held} listings")
+            log.error("search index at %s was missing: an empty one was created, but the database holds %d "
+                      "listings; list pages are served from the database until `%s`", path, held, REPAIR)
+    if backend.incomplete is not None:
+        log.warning("search index at %s is incomplete (%s): run `%s`", path, backend.incomplete, REPAIR)
+    return backend
+
+
+def _listings_in_database() -> int:
+    return sum(db.session.scalar(sa.select(sa.func.count()).select_from(entity.model)) or 0
+               for entity in registry.entities().values())
+
+
+def open_for_rebuild() -> SearchBackend:
+    """The backend a rebuild writes into. An embedded index that cannot be opened (corrupt files) is
+    moved aside — renamed beside itself, for a post-mortem — and a new one is created: the database
+    holds everything the index is built from."""
+    try:
+        return get_backend()
+    except BackendUnavailable:
+        if current_app.config["SEARCH_BACKEND"] != "embedded":
+            raise
+        from search.backends.embedded import EmbeddedBackend
+
+        moved = EmbeddedBackend.set_aside(current_app.config["SEARCH_INDEX_DIR"])
+        log.warning("unreadable search index moved to %s; building a new one from the database", moved)
+        return get_backend()
 
 
 #: Precomputed vectors shipped with the demo (text hash → vector), per model.

@@ -17,7 +17,7 @@ from search.backends.base import BackendUnavailable
 from search.documents import doc_id
 from tt_platform.database import db, utcnow
 from tt_platform.indexing import registry
-from tt_platform.indexing.engine import get_backend, get_vectors
+from tt_platform.indexing.engine import get_backend, get_vectors, open_for_rebuild
 from tt_platform.indexing.outbox import SearchOutbox, pending_count
 
 log = logging.getLogger(__name__)
@@ -145,8 +145,9 @@ def all_documents(progress: Callable[[int], None] | None = None):
 
 
 def rebuild(progress: Callable[[int], None] | None = None) -> int:
-    """Re-index everything from the database and mark the outbox processed (repairs any drift)."""
-    backend = get_backend()
+    """Re-index everything from the database and mark the outbox processed (repairs any drift, and an
+    index directory that is missing or unreadable: see `open_for_rebuild`)."""
+    backend = open_for_rebuild()
     backend.begin_rebuild()
     n = 0
     try:
@@ -194,6 +195,8 @@ def reconcile(*, repair: bool = True) -> ReconcileReport:
         backend.upsert(to_upsert)
         backend.delete(orphans)
         backend.commit()
+    if repair and getattr(backend, "incomplete", None) is not None:
+        backend.mark_complete()  # it holds every listing of the database now
     return report
 
 
@@ -272,13 +275,16 @@ def _embed_batch(store, embedder, docs, report) -> int:
 
 def status() -> dict:
     pending = pending_count()
+    incomplete = None
     try:
         backend = get_backend()
         indexed, name = backend.count(), backend.name
+        incomplete = getattr(backend, "incomplete", None)  # the embedded index needs a rebuild (why)
     except BackendUnavailable as exc:
         indexed, name = None, f"unavailable ({exc})"
     in_db = sum(db.session.scalar(sa.select(sa.func.count()).select_from(e.model)) or 0
                 for e in registry.entities().values())
     vectors = get_vectors()
     dense = f"{vectors.embedder.name}: {len(vectors.store)} vectors" if vectors else "off"
-    return {"backend": name, "indexed": indexed, "in_database": in_db, "outbox_pending": pending, "dense": dense}
+    return {"backend": name, "indexed": indexed, "in_database": in_db, "outbox_pending": pending, "dense": dense,
+            "incomplete": incomplete}

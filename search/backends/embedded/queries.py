@@ -10,7 +10,7 @@ from pathlib import Path
 import tantivy
 
 from search.analysis import SynonymTable, single_character_pattern
-from search.backends.base import Concept, ResultPage, SearchHit, TextQuery
+from search.backends.base import BackendUnavailable, Concept, ResultPage, SearchHit, TextQuery
 from search.backends.embedded.schema import CHANNEL_FIELDS, KIND_CODES, KIND_FACTOR, doc_id_of, doc_number
 from search.documents import Filters, Listing, listing_from_json
 
@@ -28,6 +28,9 @@ class IndexQueries:
     schema: tantivy.Schema
     _index: tantivy.Index
 
+    #: set by EmbeddedBackend: why ranked reads are refused, or None
+    incomplete: str | None
+
     #: The dense channel asks the application's vector store (search.embeddings.VectorStore): this
     #: index holds no vectors.
     knn_available = False
@@ -43,6 +46,11 @@ class IndexQueries:
         """Nothing to do: this engine keeps no copy of the related-term table. Queries arrive with
         their terms already expanded (search.matching.text_query and keyword_part take the table),
         so the next query uses the new one."""
+
+    def _ranked_reads_allowed(self) -> None:
+        reason = self.incomplete
+        if reason is not None:
+            raise BackendUnavailable(f"the search index needs a rebuild ({reason})")
 
     def _searcher(self):
         # Another process (a `flask search drain` worker, another web worker) may have committed:
@@ -135,6 +143,7 @@ class IndexQueries:
         return q.boolean_query(options)
 
     def lexical(self, query: TextQuery, filters: Filters, k: int, *, channel: str = "words") -> list[SearchHit]:
+        self._ranked_reads_allowed()
         terms = query.words if channel == "words" else query.bigrams
         text_query = self._text_query(terms, channel)
         if text_query is None:
@@ -195,6 +204,7 @@ class IndexQueries:
                     sort: str, facets: Sequence[str] = ()) -> ResultPage:
         """A page for the search pages: every part of `query` must match (one part per word the user
         typed: all its concepts, or one with `any_concept`); relevance or a field order; facet counts."""
+        self._ranked_reads_allowed()
         q = tantivy.Query
         clauses = self._filter_clauses(filters)
         text_query = None

@@ -174,12 +174,14 @@ class IndexWriter:
         with self._lock:
             self._rebuilding = False
         self.commit()
+        self.mark_complete()  # the index holds the database's listings again
 
     def clear(self) -> None:
         with self._lock, self._writer() as writer:
             writer.delete_all_documents()
             writer.commit()
         self._index.reload()
+        self.mark_complete()  # emptied on purpose: an empty index is what is wanted
 
     def _writer(self, bulk: bool = False):
         # Bulk commits (imports, rebuilds) get a bigger heap and two indexing threads: fewer, larger
