@@ -432,8 +432,11 @@ def _phase_clause(phase: Phase, now: dt.datetime):
         Phase.UPCOMING: sa.and_(published, Challenge.opens_at > now),
         Phase.OPEN: sa.and_(published, Challenge.opens_at <= now, Challenge.closes_at > now),
         Phase.REVIEWING: sa.and_(published, Challenge.closes_at <= now),
+        Phase.AWARDED: Challenge.state == ChallengeState.SELECTED,
+        Phase.IMPLEMENTING: Challenge.state == ChallengeState.IMPLEMENTING,
+        Phase.ACCEPTED: Challenge.state == ChallengeState.ACCEPTED,
         Phase.FAILED: Challenge.state == ChallengeState.FAILED,
-    }[phase]
+    }[phase]  # every Phase, as Challenge.phase computes it (a missing one was a KeyError: a 500 on the board)
 
 
 def board(filters: BoardFilter, now: dt.datetime, limit: int = 200) -> list[Challenge]:
