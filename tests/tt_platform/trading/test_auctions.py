@@ -498,3 +498,27 @@ def test_the_result_page_shows_its_auctions_and_offers_one_to_its_owner(market, 
     page = client.get(url).get_data(as_text=True)
     assert f"/trading/auctions/{auction.id}" in page and "竞价中" in page
     assert 'id="auction-this"' not in seller.get(url).get_data(as_text=True)  # one running auction at a time
+
+
+def test_the_seller_withdraws_before_any_bid_and_relists_after_no_sale_through_the_pages(market, login):
+    seller = login(market["seller_user"])
+    auction = _auction(market)
+    assert seller.post(f"/trading/auctions/{auction.id}/withdraw").status_code == 302
+    db.session.refresh(auction)
+    assert auctions.phase(auction) == "withdrawn"
+    failed = _auction(market)
+    _end(failed)
+    page = seller.get(f"/trading/auctions/{failed.id}").get_data(as_text=True)
+    assert 'id="relist-form"' in page and "流拍" in page
+    start = (utcnow() + dt.timedelta(days=1)).astimezone(CHINA)
+    response = seller.post(f"/trading/auctions/{failed.id}/relist", data={
+        "start_price_wan": "90", "increment_wan": "2", "deposit_wan": "5", "subtype_code": "TRF-01",
+        "payment_mode": "lump_sum", "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "extension_minutes": "5",
+        "contact": "成果转化处 王老师 021-66668888"})
+    again = db.session.scalar(sa.select(Auction).where(Auction.previous_id == failed.id))
+    assert response.headers["Location"].endswith(f"/trading/auctions/{again.id}")
+    assert again.start_price_fen == 90 * WAN and auctions.phase(again) == "upcoming"
+    assert again.starts_at.astimezone(CHINA).strftime("%Y-%m-%dT%H:%M") == start.strftime("%Y-%m-%dT%H:%M")
+    _confirmed(market, again, market["bidders"][0])  # registration opens before the bidding does
+    assert "竞价尚未开始" in _bid_page(login(market["bidders"][0]), again, "90").get_data(as_text=True)

@@ -117,8 +117,8 @@
     phase = state.phase;
     lastVersion = state.version;
     tick();
-    // leaving the bidding (the close, a withdrawal) changes what the page offers: load it afresh
-    if (before !== phase && (before === "running" || before === "upcoming") && phase !== "running") {
+    // the bidding opening or ending (the close, a withdrawal) changes what the page offers: load it afresh
+    if (before !== phase && (before === "running" || before === "upcoming")) {
       window.location.reload();
     }
   }
