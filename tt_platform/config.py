@@ -119,6 +119,9 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
     if not cfg.get("DATABASE_URL"):
         cfg["DATABASE_URL"] = f"sqlite:///{instance / 'tt_platform.db'}"
     cfg.setdefault("SQLALCHEMY_DATABASE_URI", cfg["DATABASE_URL"])
+    # a pooled connection is tested before use: after the database restarts, the next request reconnects
+    # instead of failing on a connection the server closed
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     if overrides and "SQLALCHEMY_DATABASE_URI" not in overrides:
         cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
     if not cfg.get("SEARCH_INDEX_DIR"):

@@ -1,16 +1,20 @@
 """Error pages (HTML or JSON), and domain exceptions mapped to HTTP status codes."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
 
+import sqlalchemy as sa
 from flask import g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
-from tt_platform.extensions import limiter
+from tt_platform import uploads
+from tt_platform.database import db
+from tt_platform.extensions import limiter, login_manager
 from tt_platform.security import NotAllowed, NotFound
 
 log = logging.getLogger(__name__)
@@ -26,6 +30,7 @@ def _messages():
         413: _("The upload or form is too large."),
         429: _("Too many attempts. Please wait a moment and try again."),
         500: _("Something went wrong on our side. The error has been logged."),
+        503: _("The service is unavailable right now. Please try again in a few minutes."),
     }
 
 
@@ -69,6 +74,26 @@ def init_app(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc):
         return render_error(exc.code or 500)
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    def database_unavailable(exc):
+        # The database refused or dropped the connection (down, unreachable, out of connections; on
+        # SQLite, locked by another writer past the busy timeout). Nothing of the request was saved: its
+        # transaction never committed. The page says so and names no internals; the log names the cause.
+        log.error("database unavailable (request %s): %s", g.get("request_id"),
+                  str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            db.session.rollback()
+        g._login_user = login_manager.anonymous_user()  # the page must not ask the database who is logged in
+        return render_error(503, _("The database cannot be reached right now, so nothing was saved. Please try "
+                                   "again in a few minutes."))
+
+    @app.errorhandler(uploads.StorageUnavailable)
+    def storage_unavailable(exc):
+        # logged by uploads.write_file with the directory and the cause; the request's rows roll back
+        return render_error(503, _("The file could not be stored: the server's storage is full or unavailable. "
+                                   "Nothing was saved; please try again later."))
 
     @app.errorhandler(500)
     def server_error(exc):

@@ -7,13 +7,17 @@ always served as downloads with nosniff besides: this is the second line, not th
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import gettext as _
+
+log = logging.getLogger(__name__)
 
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")  #: OOXML (docx, xlsx, pptx) and zip archives
 _OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)  #: legacy Office (doc, xls, ppt)
@@ -107,11 +111,30 @@ def accept(filename: str | None, data: bytes, allowed: Mapping[str, str], *, typ
     return Upload(name, allowed[suffix], data)
 
 
+class StorageUnavailable(Exception):
+    """The upload directory cannot take the file (disk full, quota, read-only, missing permission): the
+    request answers 503 with a message and writes nothing (see `errors`)."""
+
+
 def store(upload: Upload, upload_dir: Path) -> str:
     """Write the bytes under a random name in `upload_dir` (never the user's name); returns that name.
     Written before the row that points to it: a failed commit leaves an orphan file, never a row without
     bytes."""
     stored = uuid.uuid4().hex
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    (upload_dir / stored).write_bytes(upload.data)
+    write_file(upload_dir / stored, upload.data)
     return stored
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write an uploaded file, all or nothing: when the disk is full (or the directory is not writable) the
+    part written is removed, the cause is logged and StorageUnavailable raised, so the request stops before
+    its commit and no row points to a truncated file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        log.error("upload not stored in %s (%d bytes): %s — free space or fix the directory (TT_UPLOAD_DIR)",
+                  path.parent, len(data), exc)
+        raise StorageUnavailable(str(exc)) from exc

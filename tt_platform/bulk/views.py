@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tt_platform import uploads
 from tt_platform.accounts.models import Organisation
 from tt_platform.bulk import files, jobs, portability, services, template, worker
 from tt_platform.bulk.forms import ConfirmForm, UploadForm
@@ -111,10 +112,8 @@ def _hand_over(job: ImportJob) -> None:
 
 def _store(data: bytes, suffix: str) -> str:
     """Keep the upload outside the web root until the import ends; returns its stored name."""
-    folder = Path(current_app.config["UPLOAD_DIR"]) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
     name = secrets.token_hex(16) + suffix
-    (folder / name).write_bytes(data)
+    uploads.write_file(Path(current_app.config["UPLOAD_DIR"]) / "imports" / name, data)  # full disk: a 503, no job
     return name
 
 
