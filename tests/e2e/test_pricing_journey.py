@@ -1,6 +1,8 @@
 """A result's owner opens the result → sees the reference band and its comparables → opens a valuation
-worksheet → fills the income approach → exports the PDF → uses the value as the asking price."""
+worksheet → fills the income approach → exports the PDF → uses the value as the start price of an
+auction (起拍价) that it sets up, then as the asking price."""
 import datetime as dt
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -64,6 +66,7 @@ def test_owner_prices_a_result_and_uses_the_value(browser, live_server, market, 
     page.fill("#reason", "收益可预期")
     page.click("#worksheet-form button[type=submit]")
     page.wait_for_url(f"{base}/pricing/worksheets/*")
+    worksheet_url = page.url
     expect(page.locator("#chosen-value")).to_have_text("12.43 万元")
     expect(page.locator("#disclaimer")).to_be_visible()
     page.screenshot(path=str(artifacts / "pricing-worksheet.png"), full_page=True)
@@ -74,10 +77,26 @@ def test_owner_prices_a_result_and_uses_the_value(browser, live_server, market, 
     with open(download.value.path(), "rb") as fh:
         assert fh.read(4) == b"%PDF"
 
-    # 4. the chosen value as the asking price, saved by the owner on the edit page
+    # 4. the value as an auction's start price (起拍价): the form comes pre-filled, the owner sets the rest
+    page.click("#use-in-auction")
+    page.wait_for_url(f"{base}/trading/auctions/new/{result_id}*")
+    expect(page.locator("#start_price_wan")).to_have_value("12.43")
+    page.fill("#increment_wan", "0.5")
+    page.fill("#deposit_wan", "1")
+    page.fill("#contact", "技术转移中心 王老师 0571-88880000")
+    page.select_option("#subtype_code", index=1)
+    page.select_option("#payment_mode", index=1)
+    page.click("#auction-submit")
+    page.wait_for_url(re.compile(r"/trading/auctions/\d+$"))
+    expect(page.locator("body")).to_contain_text("12.43 万元")
+    page.screenshot(path=str(artifacts / "pricing-auction.png"), full_page=True)
+
+    # 5. and as the asking price, saved by the owner on the edit page (the result goes back to review)
+    page.goto(worksheet_url)
     page.click("#use-as-price")
     expect(page.locator("#asking_price")).to_have_value("12.43")
     page.click("button[name=action][value=save]")
     page.wait_for_url(f"{base}/results/{result_id}")
     expect(page.locator("body")).to_contain_text("12.43 万元")
+
     assert csp_errors == []
