@@ -97,6 +97,9 @@ class MoneyField(DecimalField):
             except InvalidOperation:
                 self.data = None
                 raise ValueError(_l("Enter an amount in 万元, e.g. 150 or 12.5.")) from None
+            if not self.data.is_finite():  # NaN, Infinity: not an amount, and NaN breaks any comparison later
+                self.data = None
+                raise ValueError(_l("Enter an amount between 0 and 99,999,999.99 万元."))
         else:
             self.data = None
 
