@@ -17,7 +17,8 @@ def load_user_from_token(request):
     user = token.user if token is not None else None
     if user is not None:
         g.api_token_auth, g.api_token_id = True, token.id
-        db.session.commit()  # last_used_at; nothing else is pending this early in the request
+        if db.session.dirty:
+            db.session.commit()  # last_used_at; nothing else is pending this early in the request
     return user
 
 

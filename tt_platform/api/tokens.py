@@ -1,6 +1,8 @@
 """Issuing, revoking and checking personal API tokens."""
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -38,13 +40,21 @@ def revoke(user: User, token_id: int) -> None:
     token.revoked_at = token.revoked_at or utcnow()
 
 
+#: how fresh "last used" is kept: writing it on every call would make each API request a write, and
+#: concurrent calls with one token (a bidding tool) queue on that row's lock
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
 def token_for(secret: str) -> ApiToken | None:
-    """The live token with this secret, its use recorded; None when unknown, revoked or its owner is inactive."""
+    """The live token with this secret, its use recorded to the minute; None when unknown, revoked or its
+    owner is inactive."""
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_hash(secret),
                                                         ApiToken.revoked_at.is_(None)))
     if token is None or not token.user.is_active:
         return None
-    token.last_used_at = utcnow()
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        token.last_used_at = now
     return token
 
 

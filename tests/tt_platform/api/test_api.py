@@ -135,3 +135,39 @@ def test_odd_amounts_are_refused(world, client, amount):
     body["items"][0]["amount_yuan"] = amount
     response = client.post("/api/v1/contracts", json=body, headers=bearer["broker"])
     assert response.status_code == 400 and response.get_json()["error"]
+
+
+def test_a_token_records_its_use_to_the_minute_without_a_write_per_call(world, client):
+    """Each call with a token is no write of its own: "last used" moves when it is a minute old, so that
+    concurrent calls with one token (a bidding tool) do not queue on the token's row."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from tt_platform.api.models import ApiToken
+
+    people, bearer, *_rest = world
+    token = tokens.of(people["broker"])[0]
+    assert token.last_used_at is None
+    updates = []
+
+    def count_token_updates(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE API_TOKEN"):
+            updates.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count_token_updates)
+    try:
+        for _ in range(3):
+            assert client.get("/api/v1/contracts", headers=bearer["broker"]).status_code == 200
+        assert len(updates) == 1
+        first = db.session.scalar(sa.select(ApiToken.last_used_at).where(ApiToken.id == token.id))
+        assert first is not None
+        db.session.execute(sa.update(ApiToken).where(ApiToken.id == token.id)
+                           .values(last_used_at=first - dt.timedelta(minutes=2)))
+        assert client.get("/api/v1/contracts", headers=bearer["broker"]).status_code == 200
+        assert len(updates) == 3  # the test's own UPDATE, then the call's
+        later = db.session.scalar(sa.select(ApiToken.last_used_at).where(ApiToken.id == token.id))
+        assert later >= first
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count_token_updates)
