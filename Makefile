@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app tt_platform
 PO := $(wildcard tt_platform/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: install run test test-sqlite test-postgres lint system-deps translations-update assets bench bench-load
+.PHONY: install run test test-sqlite test-postgres lint system-deps translations-update assets bench bench-load bench-faults
 
 install: $(VENV)/.installed $(MO)
 
@@ -62,3 +62,15 @@ assets:
 # demo scaled to 100k listings, the mix at rising concurrency (60 s a level), then a 10-minute soak.
 bench-load: install
 	$(BIN)/python bench/load.py --listings 100000 --duration 60 --only browse,match --soak 600
+
+# Fault proof (issue 21; figures in bench/README.md): the search outbox's Hypothesis state machine, long
+# profile (at least 1,000 operations with injected engine failures, killed drains, concurrent drains), on
+# SQLite and then on a throwaway PostgreSQL with the race tests (concurrent approvals, stage moves, 50
+# registrations at one office); each run's counts land in bench/out/faults-<database>.json.
+FAULTS_TESTS := tests/tt_platform/indexing/test_outbox_faults.py
+RACE_TESTS := tests/tt_platform/listings/test_concurrency.py tests/tt_platform/brokerage/test_concurrency.py \
+	tests/tt_platform/contracts/test_concurrency.py
+bench-faults: install
+	TT_FAULTS_PROFILE=long $(BIN)/python -m pytest -p no:cacheprovider -q -s $(FAULTS_TESTS)
+	TT_FAULTS_PROFILE=long bash scripts/with-postgres.sh $(BIN)/python -m pytest -p no:cacheprovider -q -s \
+		$(FAULTS_TESTS) $(RACE_TESTS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -42,8 +43,24 @@ def _documents(entity, ids: list[int]) -> dict[int, object]:
     return {row.id: entity.to_document(row) for row in rows}
 
 
+#: One drain at a time per process: a drain that read a listing before another drain read its newer
+#: version must not write the index after it (the older document would win until the next reconcile).
+_DRAINING = threading.Lock()
+#: The PostgreSQL advisory lock that does the same across processes (`flask search drain --loop` workers,
+#: web workers draining after their requests): held until the drain's transaction ends.
+DRAIN_LOCK_KEY = 0x74745F6472  # "tt_dr"
+
+
 def drain(limit: int = 10_000) -> DrainReport:
-    """Apply pending outbox rows to the index (caller commits the processed marks)."""
+    """Apply pending outbox rows to the index (caller commits the processed marks). Drains run one after
+    the other (see `_DRAINING`); a second one waits for the first, then finds what is left."""
+    with _DRAINING:
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(DRAIN_LOCK_KEY)))
+        return _drain(limit)
+
+
+def _drain(limit: int) -> DrainReport:
     report = DrainReport()
     stmt = sa.select(SearchOutbox).where(SearchOutbox.processed_at.is_(None)).order_by(SearchOutbox.id).limit(limit)
     if db.engine.dialect.name == "postgresql":

@@ -334,6 +334,61 @@ class OutboxMachine(RuleBasedStateMachine):
             t.join(timeout=120)
         assert not errors, errors
 
+    @rule(kind=st.sampled_from(sorted(KINDS)), title=TITLES)
+    def a_slow_drain_overtaken(self, kind, title):
+        """Drain A reads a listing and stalls before writing the index; the listing changes; drain B
+        starts. B must not get ahead of A with the newer version only for A to write the older one over
+        it (all rows marked, the index stale). Drains run one at a time, so B waits for A and then
+        writes the newer version; on SQLite, A's late marks may be refused (rows stay pending)."""
+        self.create(kind, title, submit=False, drain=True)  # a draft: its owner may always edit it
+        self.tally.operations += 1
+        self.tally.faults["a drain overtaken"] += 1
+        listing_id = self.alive[-1][1]
+        model, _create, update, data = KINDS[kind]
+        owner = "enterprise" if kind == "demand" else "university"
+        self.step(lambda: update(self.user(owner), db.session.get(model, listing_id), data(f"{title}初稿")))
+        has_read, resume = threading.Event(), threading.Event()
+        real_documents = sync._documents
+        stalled: list[threading.Thread] = []  # drain A's thread
+
+        def documents(entity, ids):
+            found = real_documents(entity, ids)
+            if threading.current_thread() in stalled:
+                has_read.set()
+                resume.wait(timeout=30)
+            return found
+
+        errors: list[BaseException] = []
+
+        def run_drain():
+            with self.app.app_context():
+                try:
+                    sync.drain()
+                    db.session.commit()
+                except sa.exc.OperationalError:  # SQLite: its snapshot is older than B's marks
+                    db.session.rollback()
+                    self.tally.concurrent_drain_errors += 1
+                except BaseException as exc:  # noqa: BLE001 - reported below
+                    db.session.rollback()
+                    errors.append(exc)
+
+        drain_a = threading.Thread(target=run_drain)
+        stalled.append(drain_a)
+        sync._documents = documents
+        try:
+            drain_a.start()
+            assert has_read.wait(timeout=30)
+            self.step(lambda: update(self.user(owner), db.session.get(model, listing_id), data(f"{title}终稿")))
+            drain_b = threading.Thread(target=run_drain)
+            drain_b.start()
+            drain_b.join(timeout=0.5)  # without the lock, B would finish here, ahead of A
+        finally:
+            resume.set()
+            drain_a.join(timeout=60)
+            sync._documents = real_documents
+        drain_b.join(timeout=60)
+        assert not errors, errors
+
     @rule()
     def settle(self):
         self.tally.operations += 1
