@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from search.documents import ACHIEVEMENT, Filters, MatchQuery
@@ -106,6 +107,19 @@ def invite(user, challenge: Challenge, organisation_id: int) -> int:
                for m in org.memberships)
     audit.record(user, "challenge", challenge.id, "invited", note=org.name, data={"organisation": org.id})
     return told
+
+
+def tell_panel_member(member: PanelMember) -> bool:
+    """An expert put on a panel hears of it at once — a notification and an e-mail, in the expert's own
+    language — rather than only from the reminder once applications close. True when it was new."""
+    challenge, expert = member.challenge, member.user
+    with force_locale(expert.locale or current_app.config["DEFAULT_LOCALE"]):
+        message = _("You are on the review panel of the challenge “%(title)s”. Applications close %(when)s "
+                    "(Beijing time); declare any conflict of interest, then score the applications that passed "
+                    "the formal check.", title=challenge.title,
+                    when=challenge.closes_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"))
+        subject = _("You are on a review panel")
+    return alerts.notify(expert, KIND, challenge.id, message, mail_subject=subject)
 
 
 # --- reminders ---------------------------------------------------------------------------------

@@ -330,8 +330,8 @@ def panel(challenge_id: int):
             if request.form.get("op") == "remove":
                 services.remove_from_panel(current_user, challenge, _form_int("member_id"))
                 return _("Removed from the panel.")
-            services.add_to_panel(current_user, challenge, _form_int("user_id"))
-            return _("Added to the panel.")
+            outreach.tell_panel_member(services.add_to_panel(current_user, challenge, _form_int("user_id")))
+            return _("Added to the panel; the expert is notified.")
         return commit_action(run, errors=services.ChallengeError,
                              next_url=url_for("challenges.panel", challenge_id=challenge.id))
     members = services.panel(challenge)

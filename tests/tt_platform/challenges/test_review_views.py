@@ -9,6 +9,7 @@ import pytest
 from tests.factories import make_operator, make_org, make_user
 from tests.tt_platform.challenges.helpers import live_window, make_expert, published, submitted
 from tt_platform.accounts.models import OrgKind
+from tt_platform.alerts.models import Notification
 from tt_platform.challenges import services
 from tt_platform.challenges.models import ExpertProfile, PanelMember, Score
 from tt_platform.database import utcnow
@@ -32,7 +33,7 @@ def world(db):
     return people, challenge, a, b
 
 
-def test_the_operator_keeps_the_roster_and_builds_the_panel(db, login):
+def test_the_operator_keeps_the_roster_and_builds_the_panel(db, login, outbox_mail):
     operator, prof = make_operator(), make_user(make_org(OrgKind.UNIVERSITY), email="expert@example.cn")
     issuer = make_user(make_org(), admin=True)
     challenge = published(issuer, **live_window())
@@ -47,6 +48,10 @@ def test_the_operator_keeps_the_roster_and_builds_the_panel(db, login):
     client.post(f"/challenges/{challenge.id}/panel", data={"op": "add", "user_id": str(prof.id)})
     member = db.session.scalar(db.select(PanelMember))
     assert member.user_id == prof.id and prof.name in client.get(f"/challenges/{challenge.id}/panel").text
+    # the expert hears of it at once, in the app and by mail, with the challenge's title
+    told = db.session.scalars(db.select(Notification.message).where(Notification.user_id == prof.id)).all()
+    assert len(told) == 1 and "评审专家组" in told[0] and challenge.title in told[0]
+    assert [m for m in outbox_mail if "expert@example.cn" in str(m)], outbox_mail
     client.post(f"/challenges/{challenge.id}/panel", data={"op": "remove", "member_id": str(member.id)})
     assert db.session.scalar(db.select(db.func.count(PanelMember.id))) == 0
 
