@@ -86,6 +86,12 @@ def bootstrap():
     """Migrate the database to the latest schema; load the demo on first start when TT_DEMO is on."""
     from tt_platform.indexing import sync
 
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:  # say so in one line, not a traceback
+        cause = str(exc.orig or exc).strip().splitlines()[0]
+        raise click.ClickException(f"the database is unreachable ({cause}); start it (TT_DATABASE_URL names it), "
+                                   "then run `flask bootstrap` again") from None
     upgrade(directory=current_app.extensions["migrate"].directory)
     demo_loaded = current_app.config["DEMO"] and _database_is_empty()
     if demo_loaded:

@@ -132,3 +132,11 @@ def test_a_bulk_import_file_on_a_full_disk(app, db, login, tmp_path, monkeypatch
     assert attempted and not any(p.exists() for p in attempted)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportJob).where(
         ImportJob.user_id == admin.id)) == 0
+
+
+def test_bootstrap_with_the_database_unreachable_says_so_in_one_line(app_without_database):
+    with app_without_database.app_context():  # as `flask bootstrap` runs it
+        result = app_without_database.test_cli_runner().invoke(args=["bootstrap"])
+    assert result.exit_code == 1
+    assert "the database is unreachable (" in result.output and "Connection refused" in result.output
+    assert "Traceback" not in result.output
