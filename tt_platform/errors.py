@@ -86,6 +86,9 @@ def init_app(app) -> None:
         with contextlib.suppress(sa.exc.SQLAlchemyError):
             db.session.rollback()
         g._login_user = login_manager.anonymous_user()  # the page must not ask the database who is logged in
+        if "database is locked" in str(exc):  # SQLite: another write held its single lock past the busy timeout
+            return render_error(503, _("The platform is busy with another change, so nothing was saved. Please "
+                                       "try again in a moment."))
         return render_error(503, _("The database cannot be reached right now, so nothing was saved. Please try "
                                    "again in a few minutes."))
 

@@ -8,19 +8,24 @@ import io
 import logging
 import pathlib
 import socket
+import sqlite3
 
 import pytest
 import sqlalchemy as sa
 
+from tests import own_database
 from tests.conftest import TEST_CONFIG
-from tests.factories import make_achievement, make_broker, make_demand, make_org, make_user
+from tests.factories import make_achievement, make_broker, make_demand, make_operator, make_org, make_user
 from tests.sheets import xlsx_of
 from tests.tt_platform.bulk.test_import import result_row
 from tt_platform import create_app
-from tt_platform.accounts.models import OrgKind
+from tt_platform.accounts.models import OrgKind, User
+from tt_platform.achievements.models import Achievement
 from tt_platform.brokerage import services as cases
 from tt_platform.brokerage.models import Document
 from tt_platform.bulk.models import ImportJob
+from tt_platform.database import db
+from tt_platform.listings.models import ListingStatus
 
 DATABASE_DOWN = "数据库暂时无法连接，因此没有保存任何内容。请过几分钟再试。"
 STORAGE_FULL = "文件无法保存：服务器存储空间已满或不可用。没有保存任何内容，请稍后再试。"
@@ -140,3 +145,27 @@ def test_bootstrap_with_the_database_unreachable_says_so_in_one_line(app_without
     assert result.exit_code == 1
     assert "the database is unreachable (" in result.output and "Connection refused" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.skipif(own_database.on_postgresql(), reason="SQLite's single write lock")
+def test_a_write_while_another_holds_sqlite_s_lock_is_told_to_retry(tmp_path):
+    """The default install (SQLite) has one writer at a time; a write that waits past the busy timeout (5 s)
+    is answered 503 "busy, try again" with nothing saved — not a server error."""
+    with own_database.own_app(tmp_path) as app:
+        with app.app_context():
+            listing = make_achievement(make_org(OrgKind.UNIVERSITY), status=ListingStatus.PENDING)
+            operator = make_operator()
+            db.session.commit()
+            listing_id = listing.id
+            client = app.test_client(user=db.session.get(User, operator.id))
+        holder = sqlite3.connect(tmp_path / "own.db", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
+        try:
+            page = client.post(f"/review/achievement/{listing_id}", data={"decision": "approve"})
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert page.status_code == 503
+        assert "平台正忙于处理另一项更改，因此没有保存任何内容。" in page.get_data(as_text=True)
+        with app.app_context():
+            assert db.session.get(Achievement, listing_id).status is ListingStatus.PENDING
