@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from tt_platform.accounts.models import Organisation, User
 from tt_platform.achievements.models import Achievement
 from tt_platform.audit.models import AuditEntry
+from tt_platform.contracts.models import Contract
 from tt_platform.database import db, utcnow
 from tt_platform.listings.models import ListingStatus
 from tt_platform.trading import auctions, confidential, notices, pricelistings
@@ -138,6 +139,8 @@ def _finished_auction(orgs, users, owner: User, bidders) -> Auction:
     _shift(auction, end - utcnow() + dt.timedelta(days=3), ends=True)
     db.session.flush()
     auctions.close(auction)
+    contract = db.session.get(Contract, auction.contract_id)
+    contract.is_demo = True  # demo data, like the demo's other contracts (statistics can leave it out)
     return auction
 
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from tests.factories import make_achievement, make_operator, make_org, make_user
 from tt_platform.accounts.models import OrgKind
+from tt_platform.contracts.models import Contract
 from tt_platform.database import db
 from tt_platform.demo.trading import load_trading, remove_trading
 from tt_platform.trading import auctions, notices, pricelistings
@@ -58,6 +59,7 @@ def test_demo_trading_loads_a_notice_in_its_period_and_a_listing_with_two_buyers
     assert all(a.amount_fen < b.amount_fen and a.placed_at < b.placed_at
                for a, b in zip(finished.bids, finished.bids[1:], strict=False))
     assert finished.starts_at < finished.bids[0].placed_at and finished.closed_at > finished.ends_at
+    assert db.session.get(Contract, finished.contract_id).is_demo
     # the running one: bids, and one bidder still waiting for its deposit
     assert auctions.phase(running) == "running" and running.bid_count == 2
     assert [r.deposit_confirmed_at is not None for r in running.registrations] == [True, True, False]
