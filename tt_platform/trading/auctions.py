@@ -461,7 +461,10 @@ def place_bid(user, auction: Auction, amount_fen, channel: str = "web") -> Bid:
                            if auction.current_price_fen is not None else
                            _("The first bid must be at least the start price, %(minimum)s.",
                              minimum=money.format_wan(minimum)))
-    if auction.bids and auction.bids[-1].registration_id == registration.id:
+    # the last bid's bidder, read alone: loading the whole history made every bid cost O(bids so far)
+    leader = db.session.scalar(sa.select(Bid.registration_id).where(Bid.auction_id == auction.id)
+                               .order_by(Bid.sequence.desc()).limit(1))
+    if leader == registration.id:
         raise TradingError(_("Your organisation holds the highest bid already."))
     seen, ends_before = auction.version, auction.ends_at
     window = dt.timedelta(minutes=auction.extension_minutes)

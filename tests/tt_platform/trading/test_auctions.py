@@ -103,6 +103,23 @@ def test_bids_rise_by_the_increment_and_the_highest_at_the_reserve_wins(market):
     assert auctions.close(auction) is AuctionOutcome.SOLD  # idempotent
 
 
+def test_a_bid_does_not_read_the_bid_history(market):
+    """Whether the bidder leads already is one row, not the whole history: a bid's cost must not grow with
+    the bids before it (a live auction takes thousands)."""
+    b1, b2, _b3 = market["bidders"]
+    auction = _auction(market, increment_fen=WAN)
+    _confirmed(market, auction, b1, b2)
+    for n in range(6):
+        auctions.place_bid((b1, b2)[n % 2], auction, (100 + n) * WAN)
+    db.session.commit()
+    db.session.expire_all()
+    fresh = db.session.get(Auction, auction.id)
+    auctions.place_bid(b1, fresh, 106 * WAN)
+    assert sa.inspect(fresh).attrs.bids.loaded_value is sa.orm.base.NO_VALUE
+    with pytest.raises(TradingError, match="已是最高出价"):
+        auctions.place_bid(b1, fresh, 107 * WAN)
+
+
 def test_below_the_reserve_is_no_sale_and_the_seller_relists(market, login):
     b1, b2, _ = market["bidders"]
     auction = _auction(market, reserve_fen=200 * WAN, reserve_shown=False)
