@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app tt_platform
 PO := $(wildcard tt_platform/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: install run test test-sqlite test-postgres lint system-deps translations-update assets bench bench-load bench-faults
+.PHONY: install run test test-sqlite test-postgres lint system-deps translations-update assets bench bench-load bench-faults bench-auction
 
 install: $(VENV)/.installed $(MO)
 
@@ -74,3 +74,8 @@ bench-faults: install
 	TT_FAULTS_PROFILE=long $(BIN)/python -m pytest -p no:cacheprovider -q -s $(FAULTS_TESTS)
 	TT_FAULTS_PROFILE=long bash scripts/with-postgres.sh $(BIN)/python -m pytest -p no:cacheprovider -q -s \
 		$(FAULTS_TESTS) $(RACE_TESTS)
+
+# Auction load (issue 18; figures in bench/README.md): 50 bidders by API token against gunicorn (2 workers) and
+# PostgreSQL for 60 s, then every stored bid checked (increasing, none lost or invented, ends by the rule).
+bench-auction: install
+	$(BIN)/python bench/auction_load.py --bidders 50 --seconds 60
