@@ -379,6 +379,18 @@ def register(user, auction: Auction) -> AuctionRegistration:
     return registration
 
 
+def pending_deposits(user) -> list[AuctionRegistration]:
+    """The operators' desk: registrations of auctions still open whose deposit nobody has confirmed yet,
+    the auctions ending soonest first."""
+    if not is_operator(user):
+        raise NotAllowed(_("Operators confirm deposits."))
+    return list(db.session.scalars(
+        sa.select(AuctionRegistration).join(Auction).where(
+            AuctionRegistration.deposit_confirmed_at.is_(None), Auction.status == NoticeStatus.ACTIVE,
+            Auction.outcome.is_(None), Auction.ends_at > utcnow())
+        .order_by(Auction.ends_at, AuctionRegistration.registered_at).limit(500)))
+
+
 def confirm_deposit(user, auction: Auction, registration_id: int, reference: str) -> AuctionRegistration:
     """An operator records that the bidder's deposit arrived (with the bank's reference); only then may it bid."""
     if not is_operator(user):

@@ -596,6 +596,13 @@ def auction_register(auction_id: int):
     return _auction_action(auction_id, run)
 
 
+@bp.route("/auctions/deposits")
+@permission(OPERATOR)
+def auction_deposits():
+    return render_template("trading/deposits.html", registrations=auctions.pending_deposits(current_user),
+                           deposit_form=DepositForm())
+
+
 @bp.route("/auctions/<int:auction_id>/registrations/<int:registration_id>/deposit", methods=["POST"])
 @permission(OPERATOR)
 def auction_deposit(auction_id: int, registration_id: int):
@@ -604,7 +611,10 @@ def auction_deposit(auction_id: int, registration_id: int):
         _validated(form)
         registration = auctions.confirm_deposit(current_user, item, registration_id, form.reference.data)
         return _("Deposit of %(org)s confirmed.", org=registration.organisation.name)
-    return _auction_action(auction_id, run)
+    back = url_for("trading.auction_deposits") if request.form.get("back") == "desk" else \
+        url_for("trading.auction", auction_id=auction_id)
+    item = auctions.get_auction(auction_id)
+    return commit_action(lambda: run(item), errors=confidential.TradingError, next_url=back)
 
 
 @bp.route("/auctions/<int:auction_id>/bids", methods=["POST"])

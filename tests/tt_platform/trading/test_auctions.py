@@ -539,3 +539,31 @@ def test_the_seller_withdraws_before_any_bid_and_relists_after_no_sale_through_t
     assert again.starts_at.astimezone(CHINA).strftime("%Y-%m-%dT%H:%M") == start.strftime("%Y-%m-%dT%H:%M")
     _confirmed(market, again, market["bidders"][0])  # registration opens before the bidding does
     assert "竞价尚未开始" in _bid_page(login(market["bidders"][0]), again, "90").get_data(as_text=True)
+
+
+def test_operators_confirm_deposits_from_their_desk(market, login, client):
+    b1, b2, _ = market["bidders"]
+    auction = _auction(market)
+    waiting = auctions.register(b1, auction)
+    _confirmed(market, auction, b2)
+    db.session.commit()
+    for user in (market["seller_user"], b1):
+        assert login(user).get("/trading/auctions/deposits").status_code == 403
+    assert "/login" in client.get("/trading/auctions/deposits").headers["Location"]
+    operator = login(market["operator"])
+    assert 'id="deposit-desk"' in operator.get("/trading/auctions/").get_data(as_text=True)
+    desk = operator.get("/trading/auctions/deposits").get_data(as_text=True)
+    assert "竞买公司1" in desk and "竞买公司2" not in desk  # only deposits still to confirm
+    response = operator.post(f"/trading/auctions/{auction.id}/registrations/{waiting.id}/deposit",
+                             data={"reference": "ICBC-0001", "back": "desk"})
+    assert response.headers["Location"].endswith("/trading/auctions/deposits")
+    db.session.refresh(waiting)
+    assert waiting.deposit_confirmed_at is not None
+    assert "暂无待确认的保证金" in operator.get("/trading/auctions/deposits").get_data(as_text=True)
+    late = auctions.register(market["bidders"][2], auction)
+    db.session.commit()
+    assert auctions.pending_deposits(market["operator"]) == [late]
+    _end(auction)  # an auction past its end: nothing of it is left to confirm
+    assert auctions.pending_deposits(market["operator"]) == []
+    with pytest.raises(NotAllowed):
+        auctions.pending_deposits(b1)
