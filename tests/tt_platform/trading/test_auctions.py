@@ -567,3 +567,24 @@ def test_operators_confirm_deposits_from_their_desk(market, login, client):
     assert auctions.pending_deposits(market["operator"]) == []
     with pytest.raises(NotAllowed):
         auctions.pending_deposits(b1)
+
+
+def test_the_cron_command_closes_auctions_past_their_end(market, app, outbox_mail):
+    b1, b2, _ = market["bidders"]
+    auction = _auction(market, reserve_fen=150 * WAN)
+    _confirmed(market, auction, b1, b2)
+    auctions.place_bid(b1, auction, 100 * WAN)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    assert "closed auctions: 0" in runner.invoke(args=["trading", "close"]).output  # still running
+    _end(auction)
+    result = runner.invoke(args=["trading", "close"])
+    assert result.exit_code == 0 and "closed auctions: 1" in result.output
+    db.session.refresh(auction)
+    assert auction.outcome is AuctionOutcome.FAILED  # 100 万元 is below the reserve of 150 万元
+    # the bidders were told, by e-mail too, with a link to the auction built against the public address
+    mail = [m for m in outbox_mail if m["To"] in (b1.email, b2.email)]
+    assert {m["To"] for m in mail} == {b1.email, b2.email}
+    assert all(f"http://127.0.0.1:5000/trading/auctions/{auction.id}" in m.get_content()
+               and "流拍" in m.get_content() for m in mail)
+    assert "closed auctions: 0" in runner.invoke(args=["trading", "close"]).output  # idempotent
