@@ -6,7 +6,8 @@ production layout — gunicorn with 2 workers and PostgreSQL (bench/harness.py) 
 Each bidder is a verified organisation whose deposit an operator confirmed, with an API token of its
 own, and loops as a bidding tool would: POST /api/v1/auctions/{id}/bids at the minimum bid; on 409
 (someone bid first) again at the minimum_bid_fen the answer gives; after its bid went in, or when it
-already leads, GET /api/v1/auctions/{id} until someone outbids it. The auction's end lies 90 s after the
+was refused (it leads already, or the price moved past its bid), GET /api/v1/auctions/{id}, and again
+every 0.25 s while it leads. The auction's end lies 90 s after the
 start of the run with a 1-minute anti-sniping window, so the first bids leave the end where it is and
 the later ones move it, bid by bid.
 
@@ -38,6 +39,7 @@ from bench.load import Client, cpu_model  # noqa: E402
 WAN = 1_000_000  # fen in one 万元
 WINDOW_MINUTES = 1
 END_AFTER_S = 90
+POLL_S = 0.25  # how often a leading bidder looks again (the live page polls every 2 s; a tool, faster)
 
 SETUP = r"""
 import datetime as dt, json, sys
@@ -187,7 +189,7 @@ def bidder(base_url: str, auction_id: int, token: str, start_fen: int, stop: thr
             if not (state.get("you") or {}).get("leading"):
                 amount = state["minimum_bid_fen"]
                 break
-            stop.wait(0.02)
+            stop.wait(POLL_S)
 
 
 def anchor(base_url: str, seconds: float = 3.0) -> float:
