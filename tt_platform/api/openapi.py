@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tt_platform.challenges.models import Phase
 from tt_platform.contracts.models import PAYMENT_MODES
+from tt_platform.database import MAX_ID
 from tt_platform.stats.services import TABLES
 from tt_platform.taxonomy import contract_subtypes, fields
 
@@ -44,7 +45,18 @@ def _conflict(op: dict) -> dict:
 
 
 def _id(name: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+    # ids are PostgreSQL integers: a larger number in the path names nothing (404)
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+
+
+def _throttled(op: dict) -> dict:
+    """A match call: over TT_MATCH_RATE_LIMIT_* the answer is 429 with Retry-After (seconds)."""
+    op["responses"]["429"] = {**_json(_ref("Error"), "Too many match calls; the message and Retry-After say when "
+                                                     "to try again"),
+                              "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1},
+                                                          "description": "seconds to wait"}}}
+    return op
 
 
 PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
@@ -181,12 +193,13 @@ def document(server: str) -> dict:
     contract, case = _ref("Contract"), _ref("Case")
     ranking = {"type": "object", "properties": {"ranking": {"type": "array", "items": _ref("Match")}}}
     paths = {
-        "/match/results": {"post": _op("Rank research results for a demand (benchmark format)", _json(ranking),
-                                       body={"type": "object"}, public=True, tag="matching")},
-        "/match/{kind}/{listing_id}": {"get": _op(
+        "/match/results": {"post": _throttled(_op("Rank research results for a demand (benchmark format)",
+                                                  _json(ranking), body={"type": "object"}, public=True,
+                                                  tag="matching"))},
+        "/match/{kind}/{listing_id}": {"get": _throttled(_op(
             "Matches for a stored listing (results for a demand, demands for a result)", _json(ranking), public=True,
             tag="matching", params=[{"name": "kind", "in": "path", "required": True,
-                                     "schema": {"type": "string", "enum": ["demand", "result"]}}, _id("listing_id")])},
+                                     "schema": {"type": "string", "enum": ["demand", "result"]}}, _id("listing_id")]))},
         "/contracts": {
             "get": _op("Contracts you may see", _json(_ref("Page")), params=PAGING, tag="contracts"),
             "post": _op("Record a contract (draft)", _json(contract, "Created"), body=_ref("ContractInput"),

@@ -69,3 +69,10 @@ def test_token_match_calls_are_limited_per_token_not_per_address(app, db, index,
 def test_the_suite_limits_leave_match_calls_alone(app, client, db, index):
     """Without the fixture the configured limits are far out of reach (tests/conftest.py)."""
     assert all(client.post("/api/v1/match/results", json=DEMAND).status_code == 200 for _ in range(12))
+
+
+def test_the_openapi_document_describes_the_429(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for op in (paths["/match/results"]["post"], paths["/match/{kind}/{listing_id}"]["get"]):
+        assert "Retry-After" in op["responses"]["429"]["headers"]
+    assert paths["/match/{kind}/{listing_id}"]["get"]["parameters"][1]["schema"]["maximum"] == 2**31 - 1
