@@ -71,3 +71,20 @@ def test_a_result_shows_where_the_searched_words_are():
     assert len(shown) <= 162
     # a word found nowhere: the summary, as before
     assert excerpt(["量子点"], summary, body) == summary
+
+
+def test_templates_follow_the_locale_within_one_request(app):
+    # i18n.translations() keeps the translations found for the request's locale: force_locale (mails in the
+    # recipient's language) and refresh() (a language chosen mid-request) must still switch the text
+    from flask import session
+    from flask_babel import force_locale, refresh
+
+    page = app.jinja_env.from_string("{{ _('Technology demands') }}")
+    with app.test_request_context("/"):
+        assert page.render() == "技术需求"
+        with force_locale("en"):
+            assert page.render() == "Technology demands"
+        assert page.render() == "技术需求"
+        session["locale"] = "en"
+        refresh()
+        assert page.render() == "Technology demands"
