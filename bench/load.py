@@ -41,6 +41,7 @@ import os
 import random
 import re
 import resource
+import signal
 import sys
 import threading
 import time
@@ -424,6 +425,7 @@ def main() -> None:
     parser.add_argument("--attach", metavar="STATE.json", help="use a platform that `bench/harness.py --serve` runs")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a TERM tears the platform down (harness's finally)
     if args.client_cpus:
         os.sched_setaffinity(0, {int(c) for part in args.client_cpus.split(",") for c in _cpu_range(part)})
     report: dict = {"cpu": cpu_model(), "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
