@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import random
 import threading
+import time
 from collections import Counter
 from itertools import pairwise
 
@@ -80,8 +81,8 @@ def _setup(app, window_minutes: int) -> tuple[int, list[int]]:
             registration = auctions.register(user, auction)
             auctions.confirm_deposit(operator, auction, registration.id, f"BANK-{n}")
             bidders.append(user.id)
-        # the end lies just past the window: the first bids leave it, later ones move it
-        auction.ends_at = auction.scheduled_end_at = utcnow() + dt.timedelta(minutes=window_minutes, seconds=3)
+        # the end lies just past the window: the first round's bid leaves it, the later ones move it
+        auction.ends_at = auction.scheduled_end_at = utcnow() + dt.timedelta(minutes=window_minutes, seconds=6)
         db.session.commit()
         return auction.id, bidders
 
@@ -157,6 +158,9 @@ def test_many_bidders_at_once(own_app):
     told_again = [r[1] for r in first.values() if r[0] == "again"]
     assert all("重新出价" in m for m in told_again), told_again[:3]
 
+    # the window opens (the first round has normally finished before it does)
+    time.sleep(max(0.0, (initial_end - dt.timedelta(minutes=window) - utcnow()).total_seconds() + 0.2))
+
     # then everyone keeps bidding: the minimum they read, sometimes more, again when they lost the race
     def keep_bidding(user_id: int):
         def run():
@@ -177,14 +181,13 @@ def test_many_bidders_at_once(own_app):
     second = _run(own_app, bidders, keep_bidding)
     told_accepted = {r[1] for r in first.values() if r[0] == "ok"} | {
         bid_id for accepted, _lost in second.values() for bid_id in accepted}
-    lost = sum(n for _accepted, n in second.values())
 
     with own_app.app_context():
         auction = db.session.get(Auction, auction_id)
         bids = list(db.session.scalars(sa.select(Bid).where(Bid.auction_id == auction_id).order_by(Bid.sequence)))
         # none lost, none invented
         assert {b.id for b in bids} == told_accepted
-        assert len(bids) >= ROUNDS and lost > 0  # progress under contention, and races were lost
+        assert len(bids) > 1  # progress under contention (round one already proved the lost race)
         # strictly increasing by at least the increment, sequences contiguous, the row agrees
         assert [b.sequence for b in bids] == list(range(1, len(bids) + 1))
         assert bids[0].amount_fen == 100 * WAN
@@ -202,3 +205,4 @@ def test_many_bidders_at_once(own_app):
             extended += expected != end
             end = expected
         assert auction.ends_at == end == initial_end + extended * rule
+        assert extended >= 1  # the later rounds bid inside the window
