@@ -285,7 +285,7 @@ def test_bad_bids_are_refused_clearly_and_nothing_is_written(market, login, amou
     assert message in text, re.findall(r'alert-danger[^>]*>([^<]*)', text)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 1
     db.session.refresh(auction)
-    assert auction.current_price_fen == 100 * WAN and auction.version == 3  # 2 deposits, 1 bid, nothing else
+    assert auction.current_price_fen == 100 * WAN and auction.version == 1  # the one bid, nothing else
 
 
 def test_bids_after_the_end_by_the_seller_unregistered_or_unconfirmed_are_refused(market, login):
@@ -456,6 +456,18 @@ def test_the_live_state_answers_304_until_something_changes(market, login, clien
     assert client.get(url, headers={"If-None-Match": changed.headers["ETag"]}).status_code == 200
     assert client.get(url).get_json()["you"] is None
     assert login(market["operator"]).get(url).get_json()["bids"][0]["organisation"] == "竞买公司2"
+    # a deposit confirmed changes the waiting bidder's answer (its page then offers the bid form), and only its
+    b3 = market["bidders"][2]
+    registration = auctions.register(b3, auction)
+    db.session.commit()
+    waiting = login(b3).get(url)
+    assert waiting.get_json()["you"] == {"bidder": "竞买人3", "deposit_confirmed": False, "leading": False}
+    seen_by_b1 = login(b1).get(url).headers["ETag"]
+    auctions.confirm_deposit(market["operator"], auction, registration.id, "BANK-3")
+    db.session.commit()
+    assert login(b3).get(url, headers={"If-None-Match": waiting.headers["ETag"]}).get_json()["you"][
+        "deposit_confirmed"] is True
+    assert login(b1).get(url, headers={"If-None-Match": seen_by_b1}).status_code == 304
 
 
 def test_the_live_page_loads_its_script_from_self_under_the_csp(market, client):

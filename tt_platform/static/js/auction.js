@@ -19,6 +19,7 @@
   var etag = null;
   var lastVersion = null;
   var names = box.getAttribute("data-names") === "1";
+  var deposit = box.getAttribute("data-deposit"); // "0": registered, deposit not confirmed yet
 
   function text(id, value) {
     var el = document.getElementById(id);
@@ -112,6 +113,11 @@
     if (body) {
       while (body.firstChild) { body.removeChild(body.firstChild); }
       state.bids.forEach(function (bid) { body.appendChild(row(bid)); });
+    }
+    // an operator confirmed this bidder's deposit: the page now offers the bid form
+    if (deposit === "0" && state.you && state.you.deposit_confirmed) {
+      window.location.reload();
+      return;
     }
     var before = phase;
     phase = state.phase;
