@@ -1,6 +1,8 @@
 """CSV and XLSX exports of the statistics tables (amounts in 万元 with two decimals, as published)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import gettext as _
 
 from tt_platform import money, spreadsheets
@@ -35,3 +37,14 @@ def challenges_to_csv(table: ChallengeTable) -> bytes:
 def challenges_to_xlsx(table: ChallengeTable) -> bytes:
     headers, rows = challenge_statistics.export_rows(table.table)
     return spreadsheets.xlsx_bytes(table.name, headers, rows, title=table.title)
+
+
+def route_measure_rows(measures) -> tuple[list[str], list[list]]:
+    """The dashboard's premium and time to registration per pricing route, one row a route."""
+    headers = [_("Pricing route"), _("Deals"), _("Premium over the notice, listed or start price (%)"),
+               _("Days to registration")]
+    rows = [[m.label, m.deals,
+             Decimal(str(round(m.premium_pct, 1))) if m.premium_pct is not None else "",
+             Decimal(str(round(m.days_to_registration, 1))) if m.days_to_registration is not None else ""]
+            for m in measures]
+    return headers, rows

@@ -95,3 +95,9 @@ def test_auctions_are_a_route_with_the_premium_over_the_start_price(login, db):
     operator = login(operator_user)
     assert "拍卖/竞价" in operator.get("/stats/").get_data(as_text=True)
     assert "拍卖/竞价" in operator.get("/stats/export/by_route.csv").get_data(as_text=True)
+    csv = operator.get("/stats/export/route_measures.csv").get_data(as_text=True)
+    assert "起拍价的溢价" in csv and "拍卖/竞价,1,25.0," in csv  # the premium of 40 → 50 万元
+    xlsx = operator.get("/stats/export/route_measures.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
+    assert login(holder).get("/stats/export/route_measures.csv").status_code == 403
+    assert "/stats/export/route_measures.csv" in operator.get("/stats/").get_data(as_text=True)
