@@ -10,6 +10,7 @@ a new field or a new form on these pages is fuzzed without a change here. FORM_E
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from html.parser import HTMLParser
@@ -29,11 +30,15 @@ from tests.factories import (
     make_org,
     make_user,
 )
+from tests.tt_platform.challenges.helpers import challenge_data
 from tt_platform.accounts.models import OrgKind
 from tt_platform.brokerage import services as cases
+from tt_platform.challenges import services as challenges
 from tt_platform.contracts import services as contracts
 from tt_platform.database import db as _db
+from tt_platform.indexing import sync
 from tt_platform.listings.models import ListingStatus
+from tt_platform.roadshows import services as roadshows
 
 FORM_EXAMPLES = int(os.environ.get("TT_FORM_EXAMPLES", "6"))
 
@@ -102,9 +107,18 @@ def world(app, db, index):
     result, draft_result = make_achievement(university), make_achievement(university, status=ListingStatus.DRAFT)
     case = cases.open_case(people["broker"], "对接", [published], [result])
     contract = contracts.create(people["ent"], contract_data(university, enterprise))
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=20)
+    roadshow = roadshows.create(people["broker"], roadshows.RoadshowData(
+        title="成果直通车", theme="面向储能企业的科技成果专场路演", starts_at=start,
+        ends_at=start + dt.timedelta(hours=3), capacity=50, registration_opens_on=start.date() - dt.timedelta(days=19),
+        registration_closes_on=start.date() - dt.timedelta(days=1), venue="报告厅", field_code="T01"))
+    roadshows.add_slot(people["broker"], roadshow, result, "主讲人", 15)
+    roadshow.is_published = True
+    challenge = challenges.create(people["ent"], challenge_data())
     _db.session.commit()
+    sync.rebuild()  # the published result is in the engine, for the agenda's suggestions
     ids = {"draft": draft.id, "published": published.id, "result": result.id, "draft_result": draft_result.id,
-           "case": case.id, "contract": contract.id}
+           "case": case.id, "contract": contract.id, "roadshow": roadshow.id, "challenge": challenge.id}
     return people, ids
 
 
@@ -115,12 +129,14 @@ PAGES = [
     ("ent", "/demands/new"), ("ent", "/demands/{draft}/edit"), ("ent", "/demands/{draft}"),
     ("ent", "/demands/{published}"), ("ent", "/contracts/new"), ("ent", "/contracts/{contract}/edit"),
     ("ent", "/contracts/{contract}"), ("ent", "/challenges/new"), ("ent", "/trading/settings"),
-    ("ent", "/cases/request/demand/{published}"),
+    ("ent", "/cases/request/demand/{published}"), ("ent", "/challenges/{challenge}/edit"),
+    ("ent", "/roadshows/{roadshow}"),
     ("uni", "/results/new"), ("uni", "/results/{draft_result}/edit"), ("uni", "/results/{result}"),
     ("uni", "/pricing/results/{result}/worksheets/new"), ("uni", "/trading/notices/new/{result}"),
     ("uni", "/trading/listings/new/{result}"), ("uni", "/trading/auctions/new/{result}"),
     ("uni", "/trading/confidential/result/{result}/edit"),
-    ("broker", "/cases/new"), ("broker", "/cases/{case}"),
+    ("broker", "/cases/new"), ("broker", "/cases/{case}"), ("broker", "/roadshows/{roadshow}/edit"),
+    ("broker", "/roadshows/{roadshow}/agenda"), ("broker", "/roadshows/{roadshow}"),
     ("operator", "/matches/terms"), ("operator", "/demand-lists/new"), ("operator", "/roadshows/new"),
     ("operator", "/challenges/experts"),
 ]
