@@ -14,6 +14,9 @@ from tt_platform.security import OPERATOR, PUBLIC
 #: Ids that name no row and must never reach the database: each is a 404 at routing.
 OUT_OF_RANGE = ["99999999999999999999", str(2**31), str(2**63), "9" * 5000, "-1", "-0", "abc", "1.5", "1e3",
                 "0x1f", "%20", "1%00", "%EF%BC%91%EF%BC%92", "%D9%A1"]  # the last two: fullwidth 12, Arabic-Indic 1
+#: for a logged-in caller the route cannot match either (the id is refused before any view runs): three of them
+#: are enough there, the whole list runs anonymously
+SOME = ["99999999999999999999", "-1", "abc"]
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 INT_ARG = re.compile(r"<int:([a-z_]+)>")
 
@@ -59,7 +62,7 @@ def test_out_of_range_and_non_numeric_ids_are_404_on_every_object_route(app, cli
     client = clients[who]
     wrong = []
     for rule, method in object_routes(app):
-        for value in OUT_OF_RANGE:
+        for value in OUT_OF_RANGE if who == "anonymous" else SOME:
             path = fill(rule, value)
             response = client.open(path, method=method)
             if response.status_code != 404:
