@@ -79,7 +79,6 @@ def status_action(model, listing_id: int, endpoint: str):
     except ValueError:
         flash(_("This status change is not possible."), "danger")
     except listings.InvalidTransition as exc:  # the rule's own message (a concurrent change says so)
-        db.session.rollback()
         flash(str(exc), "danger")
     else:
         db.session.commit()

@@ -42,7 +42,6 @@ def decide(entity: str, listing_id: int):
     try:
         listings.review(listing, current_user, request.form.get("decision", ""), request.form.get("reason"))
     except listings.InvalidTransition as exc:
-        db.session.rollback()
         flash(str(exc), "danger")
     else:
         db.session.commit()
