@@ -600,3 +600,10 @@ def test_the_cron_command_closes_auctions_past_their_end(market, app, outbox_mai
     assert all(f"http://127.0.0.1:5000/trading/auctions/{auction.id}" in m.get_content()
                and "流拍" in m.get_content() for m in mail)
     assert "closed auctions: 0" in runner.invoke(args=["trading", "close"]).output  # idempotent
+
+
+def test_the_navigation_leads_to_the_three_trading_boards(client, db):
+    page = client.get("/").get_data(as_text=True)
+    for board in ("/trading/notices/", "/trading/listings/", "/trading/auctions/"):
+        assert f'href="{board}"' in page
+    assert "拍卖/竞价" in client.get("/trading/auctions/").get_data(as_text=True)
