@@ -141,13 +141,12 @@ def test_bootstrap_repairs_an_unreadable_index(tmp_path):
 def test_the_first_listings_of_a_new_install_are_not_taken_for_a_lost_index(tmp_path):
     """Listings written before the index was ever opened still wait in the outbox: the new index gets them
     from the next drain, so it is not marked incomplete (pages keep using the engine)."""
-    with own_app(tmp_path) as app:
-        with app.app_context():
-            listing = make_achievement(make_org(OrgKind.UNIVERSITY), title=f"{TITLE}新装")
-            enqueue("achievement", listing.id)
-            db.session.commit()
-            backend = engine.get_backend()
-            assert backend.created and backend.incomplete is None
-            sync.drain()
-            db.session.commit()
-            assert backend.count() == 1
+    with own_app(tmp_path) as app, app.app_context():
+        listing = make_achievement(make_org(OrgKind.UNIVERSITY), title=f"{TITLE}新装")
+        enqueue("achievement", listing.id)
+        db.session.commit()
+        backend = engine.get_backend()
+        assert backend.created and backend.incomplete is None
+        sync.drain()
+        db.session.commit()
+        assert backend.count() == 1
