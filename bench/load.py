@@ -440,6 +440,7 @@ def main() -> None:
         report["listings"] = p.fixtures["listings"]
         print(f"platform ready in {report['setup_s']} s: {p.base_url}, {p.fixtures['listings']} listings, "
               f"worker class {args.worker_class}, workers' RSS {_rss(p)} MB", flush=True)
+        report["index_start"] = index_state(p)
         w = Workload(p)
         run_level(w, 2, min(10.0, args.duration), MIX)  # warm-up: every worker opens the index and vectors
         report["anchor"] = anchor(p, args.anchor)
@@ -466,11 +467,26 @@ def main() -> None:
         report["visibility"] = visibility(w)
         report["worker_rss_mb_end"] = _rss(p)
         report["outbox"] = p.flask("search", "status")
+        report["index_end"] = index_state(p)
+        for when in ("index_start", "index_end"):
+            state = report[when]
+            if state.get("indexed") != state.get("in_database"):
+                print(f"WARNING ({when}): the index holds {state.get('indexed')} of {state.get('in_database')} "
+                      "listings: page figures of this run do not describe the full index", flush=True)
     out = Path(args.out or ROOT / "bench/out" / f"load-{dt.datetime.now():%Y%m%d-%H%M%S}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=1))
     print(f"\nwrite visibility: {report['visibility']}\nworkers' RSS at the end: {report['worker_rss_mb_end']} MB"
           f"\n{report['outbox']}written {out}")
+
+
+def index_state(p: Platform) -> dict:
+    """`flask search status` as a dict (indexed, in_database, outbox_pending as integers where they are)."""
+    state = {}
+    for line in p.flask("search", "status").splitlines():
+        key, _sep, value = line.partition(": ")
+        state[key] = int(value) if value.isdigit() else value
+    return state
 
 
 def soak(w: Workload, p: Platform, args, levels: list[dict]) -> dict:
