@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from search.backends.embedded.queries import IndexQueries
-from search.backends.embedded.schema import build_schema, open_index
+from search.backends.embedded.schema import build_schema, open_index, outdated
 from search.backends.embedded.writer import IndexWriter
 
 __all__ = ["INCOMPLETE", "EmbeddedBackend"]
@@ -40,10 +40,8 @@ class EmbeddedBackend(IndexWriter, IndexQueries):
         self._init_queries()
         #: True when this opening found no index in the directory (missing, emptied, or an old layout)
         #: and created an empty one: the caller decides whether that empty index can serve readers.
-        self.created = not (self.path / "meta.json").exists()
+        self.created = not (self.path / "meta.json").exists() or outdated(self.path)
         self._index = open_index(self.path, self.schema)
-        if not (self.path / "meta.json").exists():  # an old layout was dropped
-            self.created = True
 
     # --- an index that does not yet hold what it should (see INCOMPLETE) ---------------------------
     @property

@@ -2,6 +2,7 @@
 index directory (an index of an older schema version is dropped, to be rebuilt from the database)."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -53,17 +54,42 @@ def build_schema() -> tantivy.Schema:
 
 
 def open_index(path: Path, schema: tantivy.Schema) -> tantivy.Index:
+    """Open (or create) the index in `path`. A directory of an older layout (another SCHEMA_VERSION) is
+    dropped, to be rebuilt from the database by `flask search rebuild`.
+
+    Several processes open one directory (web workers, the drain, commands): the marker is written only
+    when it is missing or old, and atomically (a temporary file renamed over it), and an empty marker is
+    never taken for an old layout. A marker rewritten in place on every opening could be read half-way —
+    empty — by another process starting at that moment, which then deleted the whole index."""
     path.mkdir(parents=True, exist_ok=True)
     marker = path / "SCHEMA_VERSION"
-    if marker.exists() and marker.read_text().strip() != SCHEMA_VERSION:
+    found = _read_marker(marker)
+    if found is not None and found != SCHEMA_VERSION:
         shutil.rmtree(path)  # an old layout: rebuilt from the database by `flask search rebuild`
         path.mkdir(parents=True)
+        found = None
     try:
         index = tantivy.Index(schema, path=str(path), reuse=True)
     except (ValueError, OSError) as exc:
         raise BackendUnavailable(str(exc)) from exc
-    marker.write_text(SCHEMA_VERSION)
+    if found != SCHEMA_VERSION:
+        temporary = marker.with_name(f"{marker.name}.{os.getpid()}.tmp")
+        temporary.write_text(SCHEMA_VERSION)
+        os.replace(temporary, marker)
     return index
+
+
+def outdated(path: Path) -> bool:
+    """Whether the directory holds an index of an older layout (which opening it drops)."""
+    found = _read_marker(path / "SCHEMA_VERSION")
+    return found is not None and found != SCHEMA_VERSION
+
+
+def _read_marker(marker: Path) -> str | None:
+    try:
+        return marker.read_text().strip() or None
+    except FileNotFoundError:
+        return None
 
 
 def document(listing: Listing, fields: tuple[str, str, str, str, str]) -> tantivy.Document:
