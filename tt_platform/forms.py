@@ -12,7 +12,7 @@ from tt_platform import taxonomy
 
 
 class BaseForm(FlaskForm):
-    """Strips surrounding whitespace from every text input."""
+    """Strips surrounding whitespace from every text input, and refuses text with NUL characters."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
@@ -20,6 +20,26 @@ class BaseForm(FlaskForm):
             if unbound_field.field_class in (StringField, TextAreaField, EmailField):
                 filters = [_strip, *filters]
             return unbound_field.bind(form=form, filters=filters, **options)
+
+    def validate(self, extra_validators=None) -> bool:
+        # PostgreSQL text cannot hold NUL: stored, or only compared in a query, it fails the request (a 500).
+        # One check for every form (web pages and imports alike), with the field's message.
+        valid = super().validate(extra_validators)
+        for field in self:
+            if _has_nul(field.data):  # sub-forms and lists too (a result's IP records)
+                field.errors = [*field.errors, _l("The text contains characters that cannot be stored (NUL).")]
+                valid = False
+        return valid
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _strip(value):

@@ -367,6 +367,8 @@ def _import_row(kind, number, values, mapped, ctx: _Context, seen, known, *,
             continue
         if key == "external_ref":
             external_ref = str(value)
+            if "\x00" in external_ref:  # not a form field, so BaseForm's NUL check does not see it
+                row.errors.append((header, _("The text contains characters that cannot be stored (NUL).")))
             continue
         if key == "keywords" and any(len(part.strip()) > 40 for part in columns.LIST_SEPARATORS.split(str(value))):
             row.warnings.append((header, _("Keywords over 40 characters are shortened.")))
