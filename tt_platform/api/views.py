@@ -110,6 +110,8 @@ def _str(data: dict, name: str, limit: int, required: bool = True) -> str | None
         return None
     if not isinstance(value, str) or len(value) > limit:
         raise BadRequest(_("“%(name)s” must be text of at most %(n)d characters.", name=name, n=limit))
+    if "\x00" in value:  # PostgreSQL text cannot hold it: refused here rather than failing at the write
+        raise BadRequest(_("The text contains characters that cannot be stored (NUL)."))
     return value
 
 
