@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -687,11 +687,19 @@ def auction_list():
 @bp.route("/auctions/<int:auction_id>")
 @permission(PUBLIC)
 def auction_get(auction_id: int):
-    """The auction with its bid history (竞买人1, 2 …; `mine` marks the caller's organisation's bids)."""
+    """The auction with its bid history (竞买人1, 2 …; `mine` marks the caller's organisation's bids).
+    Conditional: the ETag changes with every bid, close and phase, so a bidding tool polling with
+    If-None-Match gets a 304 — no history built — until something happened."""
     auction = _auction(auction_id)
-    state = auctions.state(auction, current_user)
-    return jsonify({**auction_json(auction), "you": state["you"], "bids": state["bids"],
-                    "server_now": state["server_now"]})
+    tag = auctions.etag(auction, current_user)
+    if tag in request.if_none_match:
+        response = current_app.response_class(status=304)
+    else:
+        state = auctions.state(auction, current_user)
+        response = jsonify({**auction_json(auction), "you": state["you"], "bids": state["bids"],
+                            "server_now": state["server_now"]})
+    response.set_etag(tag)
+    return response
 
 
 @bp.route("/auctions/<int:auction_id>/registrations", methods=["POST"])

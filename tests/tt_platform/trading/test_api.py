@@ -147,9 +147,17 @@ def test_auctions_and_bids_by_token(client, db):
     assert view["bids"][0]["bidder"] == "竞买人1" and view["bids"][0]["mine"] is True
     assert view["bids"][0]["organisation"] is None and view["you"]["leading"] is True
     assert client.get(f"/api/v1/auctions/{auction.id}", headers=auths[1]).get_json()["bids"][0]["mine"] is False
+    # a tool polls with If-None-Match: 304 until a bid changes the auction, then the new state
+    seen = client.get(f"/api/v1/auctions/{auction.id}", headers=auths[1])
+    again = client.get(f"/api/v1/auctions/{auction.id}", headers={**auths[1], "If-None-Match": seen.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
+    mine = client.get(f"/api/v1/auctions/{auction.id}", headers={**auths[0], "If-None-Match": seen.headers["ETag"]})
+    assert mine.status_code == 200  # another viewer (registration, names) has another tag
     below = client.post(bid_url, headers=auths[1], json={"amount_fen": 50_500_000})
     assert below.status_code == 400 and "加价幅度" in below.get_json()["error"]
     assert client.post(bid_url, headers=auths[1], json={"amount_fen": 51_000_000}).status_code == 201
+    changed = client.get(f"/api/v1/auctions/{auction.id}", headers={**auths[1], "If-None-Match": seen.headers["ETag"]})
+    assert changed.status_code == 200 and changed.get_json()["bid_count"] == 2
     assert client.post(bid_url, headers=_bearer(holder), json={"amount_fen": 60_000_000}).status_code == 400
     assert db.session.scalar(sa.select(Bid.channel).limit(1)) == "api"
 
