@@ -82,7 +82,8 @@ def test_a_large_file_is_checked_and_imported_by_the_worker_with_its_progress_sh
     assert set(index.versions()) == {f"achievement:{i}" for i in ids}
     assert count(db, SearchOutbox, processed_at=None) == 0
     actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.entity_type == "import_job",
-                                                                    AuditEntry.entity_id == job.id)).all()
+                                                                    AuditEntry.entity_id == job.id)
+                                 .order_by(AuditEntry.id)).all()
     assert actions == ["uploaded", "previewed", "confirmed", "imported"]
     # a second look finds nothing to do
     assert "done" not in runner.invoke(args=["import", "work"]).output

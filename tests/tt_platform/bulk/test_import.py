@@ -94,7 +94,8 @@ def test_an_xlsx_file_of_results_enters_the_review_queue_with_audit_and_outbox_r
     assert first.cooperation_modes == ["transfer", "license"] and first.trl == 6
     assert [(ip.ip_type, ip.status) for ip in first.ip_records] == [("invention_patent", "granted")]
     actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.entity_type == "achievement",
-                                                                    AuditEntry.entity_id == first.id)).all()
+                                                                    AuditEntry.entity_id == first.id)
+                                 .order_by(AuditEntry.id)).all()
     assert actions == ["created", "submitted"]
     assert count(db, SearchOutbox, entity_type="achievement", entity_id=first.id) >= 1
 

@@ -54,7 +54,8 @@ def test_publishing_without_a_demand_lists_it_through_the_demand_rules(db):
     assert demand.contact_phone == bureau.organisation.contact_phone
     # the same trail and index rows as any listing: created, submitted, approved, one outbox row
     actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.entity_type == "demand",
-                                                                  AuditEntry.entity_id == demand.id)).all()
+                                                                  AuditEntry.entity_id == demand.id)
+                                 .order_by(AuditEntry.id)).all()  # no ORDER BY: any order on PostgreSQL
     assert actions == ["created", "submitted", "approved"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SearchOutbox).where(
         SearchOutbox.entity_type == "demand", SearchOutbox.entity_id == demand.id)) >= 1
