@@ -4,6 +4,7 @@ SQLite by default; PostgreSQL when TT_TEST_DATABASE_URL points at a server (`mak
 """
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import socket
@@ -169,9 +170,10 @@ def app(db_url, tmp_path_factory):
     return app
 
 
-@pytest.fixture
-def db(app):
-    """Each test runs inside one outer transaction that is rolled back; app commits hit SAVEPOINTs."""
+@contextlib.contextmanager
+def rolled_back(app):
+    """Everything inside runs in one outer transaction that is rolled back at the end; the app's commits
+    hit SAVEPOINTs (the session factory joins with create_savepoint)."""
     with app.app_context():
         engine = _db.engines[None]
         conn = _db.engines[None] = engine.connect()
@@ -183,6 +185,13 @@ def db(app):
             _db.engines[None] = engine
             outer.rollback()
             conn.close()
+
+
+@pytest.fixture
+def db(app):
+    """Each test runs inside one outer transaction that is rolled back; app commits hit SAVEPOINTs."""
+    with rolled_back(app) as database:
+        yield database
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import log_in
 from tests.factories import make_achievement, make_operator, make_org, make_registrar, make_user
 from tt_platform.accounts.models import OrgKind
 from tt_platform.database import CHINA, db, utcnow
@@ -42,16 +43,6 @@ def auction_id(live_app):
         auction.ends_at = auction.scheduled_end_at = utcnow() + dt.timedelta(minutes=WINDOW, seconds=25)
         db.session.commit()
         return auction.id
-
-
-def log_in(page, base, email):
-    from tests.factories import PASSWORD
-
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard")
 
 
 def watch(page, errors):

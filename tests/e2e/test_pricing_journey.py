@@ -7,7 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, make_achievement, make_org, make_user
+from tests.e2e.conftest import log_in
+from tests.factories import make_achievement, make_org, make_user
 from tests.tt_platform.pricing.helpers import registered
 from tt_platform.accounts.models import OrgKind
 from tt_platform.database import db
@@ -30,14 +31,6 @@ def market(live_app):
         make_user(result.organisation, email=OWNER_EMAIL)
         db.session.commit()
         return result.id
-
-
-def log_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard")
 
 
 def test_owner_prices_a_result_and_uses_the_value(browser, live_server, market, artifacts):

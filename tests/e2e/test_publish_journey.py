@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import log_in
 from tt_platform import taxonomy
 from tt_platform.accounts import services
 from tt_platform.accounts.models import OrgKind
@@ -33,14 +34,6 @@ def operator(live_app):
         db.session.commit()
         sync.rebuild()
         db.session.commit()
-
-
-def log_in(page, base, email, password):
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard")
 
 
 def test_enterprise_demand_reaches_the_public_list(browser, live_server, operator, artifacts):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from flask_login import FlaskLoginClient
 
-from tests.conftest import TEST_CONFIG
+from tests.conftest import TEST_CONFIG, rolled_back
 from tt_platform import create_app
-from tt_platform.database import db as _db
 
 
 @pytest.fixture(scope="session")
@@ -22,14 +21,5 @@ def csrf_app(app, db_url, tmp_path_factory):
 
 @pytest.fixture
 def csrf_db(csrf_app):
-    with csrf_app.app_context():
-        engine = _db.engines[None]
-        conn = _db.engines[None] = engine.connect()
-        outer = conn.begin()
-        try:
-            yield _db
-        finally:
-            _db.session.remove()
-            _db.engines[None] = engine
-            outer.rollback()
-            conn.close()
+    with rolled_back(csrf_app) as database:
+        yield database
