@@ -110,7 +110,7 @@ def world(app, db, index):
     start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=20)
     roadshow = roadshows.create(people["broker"], roadshows.RoadshowData(
         title="成果直通车", theme="面向储能企业的科技成果专场路演", starts_at=start,
-        ends_at=start + dt.timedelta(hours=3), capacity=50, registration_opens_on=start.date() - dt.timedelta(days=19),
+        ends_at=start + dt.timedelta(hours=3), capacity=50, registration_opens_on=start.date() - dt.timedelta(days=25),
         registration_closes_on=start.date() - dt.timedelta(days=1), venue="报告厅", field_code="T01"))
     roadshows.add_slot(people["broker"], roadshow, result, "主讲人", 15)
     roadshow.is_published = True

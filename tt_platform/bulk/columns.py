@@ -126,8 +126,12 @@ class Column:
     kind: str = "text"  #: text | date | bool | money | code | codes (a list)
     codes: CodeList | None = None
     required: bool = False
-    example: str = ""
+    example: str | Callable[[], str] = ""  #: a callable for an example that must stay valid (a future date)
     aliases: tuple[str, ...] = ()
+
+    @property
+    def example_text(self) -> str:
+        return self.example() if callable(self.example) else self.example
 
     @property
     def header(self) -> str:
@@ -224,6 +228,11 @@ LISTING_COLUMNS = (
     Column("title", "标题", "Title", required=True, example="风电叶片覆冰在线监测系统"),
     Column("summary", "公开摘要", "Public summary", required=True, example="基于光纤光栅传感的叶片覆冰厚度实时监测。"),
 )
+def _end_of_next_year() -> str:
+    """A validity date the template's example row keeps passing (a fixed date would expire)."""
+    return f"{dt.date.today().year + 1}-12-31"
+
+
 CONTACT_COLUMNS = (
     Column("field_code", "技术领域", "Technology field", kind="code", codes=FIELDS, required=True,
            example="新能源与高效节能"),
@@ -231,7 +240,7 @@ CONTACT_COLUMNS = (
     Column("region_code", "地区", "Region", kind="code", codes=REGIONS, required=True, example="浙江省 杭州市"),
     Column("cooperation_modes", "合作方式", "Cooperation modes", kind="codes", codes=MODES, required=True,
            example="技术转让，技术许可"),
-    Column("valid_until", "有效期至", "Valid until", kind="date", required=True, example="2027-06-30"),
+    Column("valid_until", "有效期至", "Valid until", kind="date", required=True, example=_end_of_next_year),
     Column("contact_name", "联系人", "Contact person", required=True, example="孙老师"),
     Column("contact_phone", "联系电话", "Contact phone", required=True, example="0571-88880000"),
     Column("contact_email", "联系邮箱", "Contact e-mail", example="tto@example.edu.cn"),

@@ -51,7 +51,7 @@ def template_xlsx(layout: Layout, title: str, rows: list[list[str]] | None = Non
     for index, (column, header) in enumerate(cells):
         sheet.write_string(0, index, header, required if column.required else optional)
         if rows is None:
-            sheet.write_string(1, index, column.example)
+            sheet.write_string(1, index, column.example_text)
         sheet.set_column(index, index, 18 if column.kind != "text" else 24, text)
         if column.codes is None:
             if column.kind == "bool":

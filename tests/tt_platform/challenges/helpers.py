@@ -10,9 +10,13 @@ from tt_platform.challenges import services
 from tt_platform.challenges.models import ChallengeState, ExpertProfile
 from tt_platform.database import db
 
-NOW = dt.datetime(2026, 12, 7, 4, 0, tzinfo=dt.UTC)  # 12:00 Beijing time
-OPENS = dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC)  # 09:00 Beijing time
-CLOSES = dt.datetime(2027, 1, 15, 9, 0, tzinfo=dt.UTC)  # 17:00 Beijing time
+# The clock of the tests that pass `now` is anchored to the day they run: the services also read the real
+# clock (a challenge submitted for review must still have an open window), so fixed calendar dates would
+# turn these tests red once the calendar passed them.
+_TODAY = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+NOW = _TODAY + dt.timedelta(hours=4)  # 12:00 Beijing time today
+OPENS = _TODAY - dt.timedelta(days=6) + dt.timedelta(hours=1)  # 09:00 Beijing time, six days ago
+CLOSES = _TODAY + dt.timedelta(days=39, hours=9)  # 17:00 Beijing time, in 39 days
 
 
 def challenge_data(**kw) -> services.ChallengeData:
