@@ -97,6 +97,13 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_DIR": "",
     #: Listings per page on browse pages.
     "PER_PAGE": 20,
+    #: Per-worker caches of rendered pages (anonymous list pages), fragments and match rankings
+    #: (tt_platform/page_cache.py): entries per cache (0 turns them off; unset: 2000, or 0 when TESTING,
+    #: whose database rolls back after each test while the index does not), bytes per cache, and the
+    #: seconds an entry lives at most (the bound on data no generation covers, e.g. an organisation's name).
+    "PAGE_CACHE_ENTRIES": None,
+    "PAGE_CACHE_BYTES": 64 * 1024 * 1024,
+    "PAGE_CACHE_TTL": 60,
     #: Lifetime of password-reset and invitation links, seconds.
     "TOKEN_MAX_AGE": 3 * 24 * 3600,
     #: Reference price bands on result and demand pages: `backtest` (only for the contract types whose
@@ -130,6 +137,8 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
         cfg["SEARCH_VECTOR_DIR"] = str(instance / "vectors")
     if not cfg.get("SEARCH_RANKER_DIR"):
         cfg["SEARCH_RANKER_DIR"] = str(instance / "ranker")
+    if cfg["PAGE_CACHE_ENTRIES"] is None:
+        cfg["PAGE_CACHE_ENTRIES"] = 0 if cfg.get("TESTING") else 2000
     if not cfg.get("UPLOAD_DIR"):
         cfg["UPLOAD_DIR"] = str(instance / "uploads")
     if not cfg.get("SECRET_KEY"):

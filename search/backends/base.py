@@ -91,6 +91,12 @@ class SearchBackend(Protocol):
         """The k listings nearest to `vector` (a sequence of floats) under `filters`; only where
         `knn_available`."""
 
+    def generation(self) -> object | None:
+        """A value that changes whenever a commit (from any process) may change what reads return, read
+        cheaply (the embedded engine: one stat() of its meta file); None where the engine cannot say
+        (Elasticsearch: refreshes are not observable without a request), and then nothing may be cached
+        on it (the app's page and match caches key on it)."""
+
     def use_synonyms(self, table: SynonymTable) -> None:
         """The search-time related-term table changed: an engine that keeps its own copy of it
         takes the new one (no reindex: the table applies to queries, not to indexed text)."""

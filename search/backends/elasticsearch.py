@@ -372,3 +372,8 @@ class ElasticsearchBackend:
 
     def count(self) -> int:
         return int(self._call(self.client.count, index=self.alias)["count"])
+
+    def generation(self) -> None:
+        """Unknown without a request to the cluster (a refresh is not observable locally): None, so the
+        app caches no page or ranking read from Elasticsearch."""
+        return None

@@ -21,6 +21,7 @@ BROWSING = browse.Browsing(Achievement, amount_low=Achievement.asking_price, amo
 
 @bp.route("/")
 @permission(PUBLIC)
+@common.cached_list_page
 def index():
     return common.browse_page(BROWSING, "achievements/index.html")
 

@@ -23,6 +23,7 @@ BROWSING = browse.Browsing(
 
 @bp.route("/")
 @permission(PUBLIC)
+@common.cached_list_page
 def index():
     return common.browse_page(BROWSING, "demands/index.html")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from search import analysis
+from search.backends.base import BackendUnavailable
 from search.documents import Filters
 from search.matching import keyword_part, relaxed
 from tt_platform.indexing import registry
@@ -32,6 +33,21 @@ class EnginePage:
                     yield None
                 yield num
                 last = num
+
+
+def generation() -> tuple | None:
+    """What an engine-served list page shows, besides its URL and locale, as a value that changes with
+    it: the index's commit (every listing change reaches it through the outbox) and the related-term
+    table's version (it expands the words searched for). None when the engine cannot say (then no page
+    is cached: tt_platform/page_cache.py)."""
+    try:
+        stamp = get_backend().generation()
+    except BackendUnavailable:
+        return None
+    if stamp is None:
+        return None
+    table = vocabulary.search_table()
+    return stamp, (table.version, id(table)) if table is not None else None
 
 
 FACETS = ("field_code", "org_kind", "mode", "status", "region_p")

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from search.backends.base import BackendUnavailable
-from tt_platform import spreadsheets
+from tt_platform import page_cache, spreadsheets
 from tt_platform.accounts.models import Role
 from tt_platform.audit.models import trail
 from tt_platform.database import db
@@ -17,6 +17,10 @@ from tt_platform.listings import browse, search
 from tt_platform.listings import export as listing_export
 from tt_platform.listings import services as listings
 from tt_platform.listings.models import ListingStatus
+
+#: The list pages' decorator: visitors who are not logged in get a cached page while the index and the
+#: term table are unchanged (tt_platform/page_cache.py).
+cached_list_page = page_cache.anonymous_page(search.generation)
 
 
 def browse_page(browsing: browse.Browsing, template: str):
@@ -31,6 +35,7 @@ def browse_page(browsing: browse.Browsing, template: str):
             current_app.logger.warning("search engine unavailable; list page served from the database")
         else:
             return render_template(template, page=page, params=params, facets=facets, terms=terms)
+    page_cache.skip()  # the database's page: no index generation describes it
     stmt = browse.public_select(browsing, params)
     page = db.paginate(stmt, page=params.page, per_page=per_page, error_out=False, max_per_page=100)
     terms = [t for t in params.q.split() if t]

@@ -36,7 +36,7 @@ class IndexQueries:
     knn_available = False
 
     def _init_queries(self) -> None:
-        self._meta_stamp: int | None = None
+        self._meta_stamp: tuple | None = None
         self._eligible_counts: dict[tuple, int] = {}
 
     def knn(self, vector, filters: Filters, k: int) -> list[SearchHit]:
@@ -52,13 +52,21 @@ class IndexQueries:
         if reason is not None:
             raise BackendUnavailable(f"the search index needs a rebuild ({reason})")
 
+    def generation(self) -> tuple | None:
+        """The index's meta file as stat() sees it: tantivy replaces it (a new file renamed over the old)
+        at every commit, so its inode, size or time changes even for two commits within one tick of the
+        file system's clock. The reader reloads on the same value (_searcher), so a read that follows
+        this call sees a generation at least as new."""
+        try:
+            st = (self.path / "meta.json").stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_ino, st.st_size)
+
     def _searcher(self):
         # Another process (a `flask search drain` worker, another web worker) may have committed:
         # reload when the index's meta file changed. One stat() per search.
-        try:
-            stamp = (self.path / "meta.json").stat().st_mtime_ns
-        except FileNotFoundError:
-            stamp = None
+        stamp = self.generation()
         if stamp != self._meta_stamp:
             self._index.reload()
             self._meta_stamp = stamp
