@@ -101,21 +101,31 @@ def client_for(app, role, users, bearer):
     return app.test_client(), (bearer if role == "token_a" else {})
 
 
-BODIES = {"/cases/{case}/notes": {"body": "进展顺利"}}
+BODIES = {"/cases/{case}/notes": {"body": "进展顺利"}, "/api/v1/cases/{case}/notes": {"body": "进展顺利"}}
 
 
-def call(client, headers, method, template, objects, bad_id=None):
+def call(client, headers, method, template, objects, bad_id=None, bodies=None):
+    """One cell: its status. `bad_id` replaces the path's last id; `bodies` are the form (JSON on /api/)
+    bodies of the POSTs by template."""
     path = template.format(**objects)
-    if bad_id is not None:  # the last id of the path replaced
-        head, _, _ = path.rpartition("/" + str(objects[template.rsplit("{", 1)[1].split("}")[0]]))
-        path = head + "/" + bad_id + template.rsplit("}", 1)[1]
-    if method == "POST" and template.startswith("/api/"):
-        kwargs = {"json": {"body": "进展顺利"}}
-    else:
-        kwargs = {"data": BODIES.get(template, {})} if method == "POST" else {}
+    if bad_id is not None:
+        path = template.rsplit("{", 1)[0].format(**objects) + bad_id + template.rsplit("}", 1)[1]
+    body = (BODIES if bodies is None else bodies).get(template, {})
+    kwargs = ({"json": body} if template.startswith("/api/") else {"data": body}) if method == "POST" else {}
     response = client.open(path, method=method, headers=headers, **kwargs)
     response.close()  # downloads are streamed files
     return response.status_code
+
+
+def bad_id_cells(client, headers, matrix, objects, bodies=None) -> dict:
+    """Every route of `matrix` with each of BAD_IDS as its last id: the status of each."""
+    return {(route, b): call(client, headers, *route, objects, bad_id=b, bodies=bodies)
+            for route in matrix for b in BAD_IDS}
+
+
+def cells(client, headers, matrix, objects, bodies=None) -> dict:
+    """Every cell of `matrix` for one caller, in order: route → status."""
+    return {route: call(client, headers, *route, objects, bodies=bodies) for route in matrix}
 
 
 #: What the writes of MATRIX leave behind, per role: (notes on the case, draft demand submitted, draft
@@ -131,9 +141,9 @@ def test_every_cell_of_the_matrix(app, db, world, role):
     client, headers = client_for(app, role, users, bearer)
     column = ROLES.index(role)
     # bad ids first (they must change nothing), then every cell, the writes last in MATRIX order
-    bad = {(route, b): call(client, headers, *route, objects, bad_id=b) for route in MATRIX for b in BAD_IDS}
+    bad = bad_id_cells(client, headers, MATRIX, objects)
     assert bad == {key: 404 for key in bad}
-    got = {route: call(client, headers, *route, objects) for route in MATRIX}
+    got = cells(client, headers, MATRIX, objects)
     assert got == {route: statuses[column] for route, statuses in MATRIX.items()}
 
     db.session.expire_all()
