@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         i18n,
         indexing,
         listings,
+        page_cache,
         pricing,
         roadshows,
         trading,
@@ -44,8 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     # Bottom up: each feature registers its template helpers, search mapping and seams itself.
-    for feature in (i18n, web, errors, indexing, listings, demands, achievements, contracts, alerts, brokerage,
-                    challenges, roadshows, pricing, trading, api, cli):
+    for feature in (i18n, web, errors, page_cache, indexing, listings, demands, achievements, contracts, alerts,
+                    brokerage, challenges, roadshows, pricing, trading, api, cli):
         feature.init_app(app)
 
     from tt_platform.accounts.views import bp as accounts_bp

@@ -174,9 +174,11 @@ def anonymous_page(generation: Callable[[], Hashable | None]):
 
 
 def fragment(*key: Hashable, caller) -> Markup:
-    """`{% call fragment('name', part, ...) %}…{% endcall %}`: the block's rendered HTML, kept per key
-    and locale. The key must name everything the block reads; the block must not depend on the viewer.
-    With caching off (PAGE_CACHE_ENTRIES = 0) the block is rendered every time."""
+    """`{% call cached_fragment('name', part, ...) %}…{% endcall %}`: the block's rendered HTML, kept per
+    key and locale. The key must name everything the block reads; the block must not depend on the viewer.
+    A key with a None part, or caching off (PAGE_CACHE_ENTRIES = 0), renders the block every time."""
+    if any(part is None for part in key):
+        return caller()
     full = ("fragment", locale_code(), *key)
     frags = cache("fragments")
     found = frags.get(full)
@@ -184,3 +186,7 @@ def fragment(*key: Hashable, caller) -> Markup:
         found = caller()  # Markup: the block is rendered by the autoescaping environment
         frags.put(full, found, len(found) * 2 + 100)
     return found
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["cached_fragment"] = fragment

@@ -13,12 +13,14 @@ from search import evaluation, ranker, term_proposals
 from search.backends.base import BackendUnavailable
 from search.documents import ACHIEVEMENT, DEMAND, Filters, MatchQuery, split_doc_id
 from search.matching import DEFAULT_WEIGHTS, DenseChannel, Match, PreparedQuery, match, prepare
+from tt_platform import page_cache
 from tt_platform.achievements.models import Achievement
 from tt_platform.database import db
 from tt_platform.demands.models import Demand
 from tt_platform.indexing import registry
 from tt_platform.indexing.engine import get_backend, get_vectors
 from tt_platform.judgments import services as judgments
+from tt_platform.listings import search as listing_search
 from tt_platform.listings.models import PUBLIC_STATES
 from tt_platform.matching import learned
 from tt_platform.matching.models import MatchSummary
@@ -46,6 +48,9 @@ class MatchPage:
     similar: list[MatchRow]
     #: the learned model that ordered `rows`, when one is switched on
     learned: learned.Active | None = None
+    #: names everything the ranking depends on (see `ranking_key`); None when it could not be cached.
+    #: The page's fragment cache keys each suggestion's card on it.
+    key: tuple | None = None
 
 
 def _dense(backend) -> DenseChannel | None:
@@ -82,13 +87,21 @@ class _Pipeline:
                       explain=False)
         return [m.doc_id for m in found]
 
-    def run(self, target: str, limit: int, *, model: learned.Active | None = None) -> list[MatchRow]:
+    def candidates_for(self, target: str, limit: int, *, model: learned.Active | None = None) -> list[Match]:
+        """The ranking a page shows: the fusion's, re-ordered by the learned model when one is on."""
         if model is None:
-            found = self.candidates(target, limit)
-        else:  # the learned model re-orders the fusion's best; it never adds a listing
-            found = model.model.rerank(self.candidates(target, max(limit, learned.DEPTH)), DEFAULT_WEIGHTS)[:limit]
-        rows = registry.rows(target, [m.doc_id for m in found])
-        return [MatchRow(m, rows[m.doc_id]) for m in found if m.doc_id in rows]
+            return self.candidates(target, limit)
+        # the learned model re-orders the fusion's best; it never adds a listing
+        return model.model.rerank(self.candidates(target, max(limit, learned.DEPTH)), DEFAULT_WEIGHTS)[:limit]
+
+    def run(self, target: str, limit: int, *, model: learned.Active | None = None) -> list[MatchRow]:
+        return _with_rows(target, self.candidates_for(target, limit, model=model))
+
+
+def _with_rows(target: str, found: list[Match]) -> list[MatchRow]:
+    """Each match with its database row, in one query; a listing no longer in the database is left out."""
+    rows = registry.rows(target, [m.doc_id for m in found])
+    return [MatchRow(m, rows[m.doc_id]) for m in found if m.doc_id in rows]
 
 
 def matches_for(listing, *, same_side: bool = False, limit: int = 10) -> list[MatchRow]:
@@ -99,12 +112,38 @@ def matches_for(listing, *, same_side: bool = False, limit: int = 10) -> list[Ma
     return pipeline.run(OTHER_SIDE[listing.entity_type], limit, model=learned.active())
 
 
+def ranking_key(listing, model: learned.Active | None) -> tuple | None:
+    """What a stored listing's ranking depends on, as a value that changes with it: the listing (its id
+    and last change), the index's commit and the term table's version (listings.search.generation), the
+    learned model's version and the vectors held. None when the engine cannot say (no caching)."""
+    generation = listing_search.generation()
+    if generation is None:
+        return None
+    vectors = get_vectors()
+    return (listing.entity_type, listing.id, listing.updated_at, generation, model.version if model else None,
+            len(vectors.store) if vectors is not None else 0)
+
+
 def match_page(listing, *, limit: int = 20, similar_limit: int = 6) -> MatchPage:
-    """Both lists of a match page from one pipeline. Raises BackendUnavailable."""
-    pipeline = _Pipeline(listing)
+    """Both lists of a match page from one pipeline. Raises BackendUnavailable.
+
+    The two rankings (viewer-independent: only public listings are ranked) are kept per worker under
+    `ranking_key` (tt_platform/page_cache.py); the rows they point to are read from the database on
+    every call, so the page shows each listing as it is now, and a listing gone since is left out."""
     model = learned.active()
-    return MatchPage(rows=pipeline.run(OTHER_SIDE[listing.entity_type], limit, model=model),
-                     similar=pipeline.run(listing.entity_type, similar_limit), learned=model)
+    base = ranking_key(listing, model)
+    key = (*base, limit, similar_limit) if base is not None else None
+    rankings = page_cache.cache("rankings")
+    found = rankings.get(key) if key is not None else None
+    if found is None:
+        pipeline = _Pipeline(listing)
+        found = (pipeline.candidates_for(OTHER_SIDE[listing.entity_type], limit, model=model),
+                 pipeline.candidates_for(listing.entity_type, similar_limit))
+        if key is not None:
+            rankings.put(key, found, 2000 * (len(found[0]) + len(found[1])) + 200)
+    other, same = found
+    return MatchPage(rows=_with_rows(OTHER_SIDE[listing.entity_type], other),
+                     similar=_with_rows(listing.entity_type, same), learned=model, key=key)
 
 
 def match_demand_text(mq: MatchQuery, limit: int = 100) -> list[Match]:

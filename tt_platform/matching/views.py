@@ -44,13 +44,13 @@ def for_listing(kind: str, listing_id: int):
     listing = _listing(kind, listing_id)
     try:
         page = services.match_page(listing, limit=20, similar_limit=6)
-        rows, similar, available, model = page.rows, page.similar, True, page.learned
+        rows, similar, available, model, page_key = page.rows, page.similar, True, page.learned, page.key
     except BackendUnavailable:
-        rows, similar, available, model = [], [], False, None
+        rows, similar, available, model, page_key = [], [], False, None, None
     can_grade = judgments.may_grade(current_user, listing)
     return render_template("matching/matches.html", listing=listing, kind=kind, rows=rows, similar=similar,
                            available=available, can_grade=can_grade, grade_labels=GRADES, learned=model,
-                           feature_labels=FEATURE_LABELS,
+                           feature_labels=FEATURE_LABELS, page_key=page_key,
                            grades=judgments.grades_by(current_user, listing) if can_grade else {},
                            everyone=judgments.all_grades(current_user, listing))
 
