@@ -165,6 +165,28 @@ class Stats:
                     self.samples[name].append(error)
 
 
+def browse_path(rng: random.Random) -> str:
+    """An anonymous list page: the first, a page 2–40, a field filter, or newest first."""
+    kind = rng.choice(("results", "results", "demands"))
+    query = rng.choice(({}, {"page": rng.randint(2, 40)}, {"field": f"T{rng.randint(1, 11):02d}"},
+                        {"sort": "newest"}))
+    return f"/{kind}/?" + urllib.parse.urlencode(query)
+
+
+def search_path(rng: random.Random, keywords: list[str]) -> str:
+    """An anonymous search: one or two CSL keywords."""
+    kind = rng.choice(("results", "results", "demands"))
+    words = " ".join(rng.sample(keywords, rng.choice((1, 1, 2))))
+    return f"/{kind}/?" + urllib.parse.urlencode({"q": words})
+
+
+def match_path(rng: random.Random, demands: list[int], results: list[int]) -> tuple[str, str]:
+    """A match page both ways, with who asks: a demand's results (enterprise), a result's demands (university)."""
+    if rng.random() < 0.5:
+        return f"/matches/demand/{rng.choice(demands)}", ENTERPRISE
+    return f"/matches/result/{rng.choice(results)}", UNIVERSITY
+
+
 class Workload:
     """What the virtual users do. Each action makes one or two requests and records each under its class."""
 
@@ -187,22 +209,13 @@ class Workload:
 
     # each action: (client, rng, stats) → None
     def browse(self, c: Client, rng: random.Random, stats: Stats) -> None:
-        kind = rng.choice(("results", "results", "demands"))
-        query = rng.choice(({}, {"page": rng.randint(2, 40)}, {"field": f"T{rng.randint(1, 11):02d}"},
-                            {"sort": "newest"}))
-        self.get(c, stats, "browse", f"/{kind}/?" + urllib.parse.urlencode(query))
+        self.get(c, stats, "browse", browse_path(rng))
 
     def search(self, c: Client, rng: random.Random, stats: Stats) -> None:
-        kind = rng.choice(("results", "results", "demands"))
-        words = " ".join(rng.sample(self.keywords, rng.choice((1, 1, 2))))
-        self.get(c, stats, "search", f"/{kind}/?" + urllib.parse.urlencode({"q": words}))
+        self.get(c, stats, "search", search_path(rng, self.keywords))
 
     def match(self, c: Client, rng: random.Random, stats: Stats) -> None:
-        # both ways: a demand's matching results (enterprise), a result's matching demands (university)
-        if rng.random() < 0.5:
-            path, who = f"/matches/demand/{rng.choice(self.demands)}", ENTERPRISE
-        else:
-            path, who = f"/matches/result/{rng.choice(self.results)}", UNIVERSITY
+        path, who = match_path(rng, self.demands, self.results)
         self.get(c, stats, "match", path, self.sessions[who].headers)
 
     def dashboard(self, c: Client, rng: random.Random, stats: Stats) -> None:

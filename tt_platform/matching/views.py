@@ -17,7 +17,7 @@ from tt_platform.judgments import services as judgments
 from tt_platform.judgments.forms import GradeForm
 from tt_platform.judgments.models import GRADES
 from tt_platform.listings import services as listings
-from tt_platform.matching import services
+from tt_platform.matching import explain, services
 from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, permission
 
 bp = Blueprint("matching", __name__, url_prefix="/matches")
@@ -50,7 +50,7 @@ def for_listing(kind: str, listing_id: int):
     can_grade = judgments.may_grade(current_user, listing)
     return render_template("matching/matches.html", listing=listing, kind=kind, rows=rows, similar=similar,
                            available=available, can_grade=can_grade, grade_labels=GRADES, learned=model,
-                           feature_labels=FEATURE_LABELS, page_key=page_key,
+                           feature_labels=FEATURE_LABELS, page_key=page_key, reasons=explain.reasons,
                            grades=judgments.grades_by(current_user, listing) if can_grade else {},
                            everyone=judgments.all_grades(current_user, listing))
 
