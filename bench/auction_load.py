@@ -47,31 +47,14 @@ THINK_S = (0.5, 2.5)  # seconds between seeing oneself outbid and bidding again 
 
 SETUP = r"""
 import datetime as dt, json, sys
-from tests.factories import make_achievement, make_operator, make_org, make_user
+from bench.auction_inprocess import auction_with_bidders
 from tt_platform import create_app
-from tt_platform.accounts.models import OrgKind
-from tt_platform.api import tokens
 from tt_platform.database import db, utcnow
-from tt_platform.trading import auctions
 
 args = json.loads(sys.argv[1])
 with create_app().app_context():
-    seller = make_user(make_org(OrgKind.UNIVERSITY, name="压测拍卖大学"), admin=True)
-    result = make_achievement(seller.organisation, title="压测拍卖成果：高强韧铝合金连续挤压工艺")
-    operator = make_operator()
-    now = utcnow()
-    auction = auctions.create(seller, result, auctions.AuctionData(
-        start_price_fen=100 * args["wan"], increment_fen=args["wan"] // 10, reserve_fen=None, reserve_shown=False,
-        deposit_fen=args["wan"], subtype_code="TRF-01", payment_mode="lump_sum",
-        starts_at=now + dt.timedelta(minutes=1), ends_at=now + dt.timedelta(hours=1),
-        extension_minutes=args["window"], contact="成果转化处 021-66668888"))
-    bidders = []
-    for n in range(args["bidders"]):
-        user = make_user(make_org(OrgKind.ENTERPRISE, name=f"压测竞买公司{n:02d}"))
-        registration = auctions.register(user, auction)
-        auctions.confirm_deposit(operator, auction, registration.id, f"BANK-{n:04d}")
-        bidders.append(tokens.issue(user, "auction load")[1])
-    db.session.flush()
+    auction, bidders = auction_with_bidders(args["bidders"], start_fen=100 * args["wan"],
+                                            increment_fen=args["wan"] // 10, window_minutes=args["window"], hours=1)
     # open now; the end 90 s after the run starts (the caller starts at once)
     auction.starts_at = utcnow() - dt.timedelta(seconds=1)
     auction.ends_at = auction.scheduled_end_at = utcnow() + dt.timedelta(seconds=args["end_after"])

@@ -88,7 +88,10 @@ def init_app(app) -> None:
         if request.endpoint == "static":
             return response
         download = "attachment" in response.headers.get("Content-Disposition", "")
-        if (download or current_user.is_authenticated) and "no-store" not in response.headers.get("Cache-Control", ""):
+        # who the request was for is known since before_request (g.user_id): asking current_user again
+        # here would reload a user the request's commit has expired, one more query per write
+        logged_in = g.get("user_id") is not None or current_user.is_authenticated
+        if (download or logged_in) and "no-store" not in response.headers.get("Cache-Control", ""):
             response.headers["Cache-Control"] = "private, no-store" if download else "no-store"
         return response
 

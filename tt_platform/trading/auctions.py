@@ -20,6 +20,7 @@ a bidder while the auction runs; bidders never see each other's names."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass, replace
 
@@ -27,6 +28,8 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tt_platform import money
 from tt_platform.achievements.models import Achievement
@@ -132,11 +135,24 @@ def is_operator(user) -> bool:
     return getattr(user, "is_authenticated", False) and user.is_operator
 
 
-def registration_of(user, auction: Auction) -> AuctionRegistration | None:
+def _org_ids(user) -> set[int]:
     if not getattr(user, "is_authenticated", False):
+        return set()
+    return {m.organisation_id for m in user.memberships}
+
+
+def registration_of(user, auction: Auction) -> AuctionRegistration | None:
+    """The viewer's organisation's registration (the first by number when the viewer has several
+    organisations): from the auction's registrations when they are loaded (the live page shows them),
+    else by one query for that registration alone — a bid or a poll does not load every bidder's."""
+    org_ids = _org_ids(user)
+    if not org_ids:
         return None
-    org_ids = {m.organisation_id for m in user.memberships}
-    return next((r for r in auction.registrations if r.organisation_id in org_ids), None)
+    if "registrations" in sa.inspect(auction).dict:
+        return next((r for r in auction.registrations if r.organisation_id in org_ids), None)
+    return db.session.scalar(sa.select(AuctionRegistration).where(
+        AuctionRegistration.auction_id == auction.id, AuctionRegistration.organisation_id.in_(org_ids))
+        .order_by(AuctionRegistration.number).limit(1))
 
 
 def can_see_names(user, auction: Auction) -> bool:
@@ -168,6 +184,7 @@ def for_listing(listing: PriceListing) -> Auction | None:
 
 def history(auction: Auction, viewer) -> list[dict]:
     """The bids, newest first, each with its pseudonym and whether it is the viewer's organisation's."""
+    _ = auction.registrations  # loaded once: each bid's bidder is then found in the session, not queried
     mine = registration_of(viewer, auction)
     names = can_see_names(viewer, auction)
     return [{"sequence": b.sequence, "bidder": pseudonym(b.registration), "amount_fen": b.amount_fen,
@@ -180,6 +197,7 @@ def history(auction: Auction, viewer) -> list[dict]:
 def state(auction: Auction, viewer, now: dt.datetime | None = None) -> dict:
     """What the live page polls: price, end, phase, the viewer's standing and the bid history."""
     now = now or utcnow()
+    _ = auction.registrations  # loaded once for the viewer's own and each bid's bidder
     registration = registration_of(viewer, auction)
     current_phase = phase(auction, now)
     leader = auction.bids[-1].registration if auction.bids else None
@@ -199,15 +217,75 @@ def state(auction: Auction, viewer, now: dt.datetime | None = None) -> dict:
     }
 
 
-def etag(auction: Auction, viewer, now: dt.datetime | None = None) -> str:
-    """Changes whenever the polled state can: a bid or close (the version), the phase (the clock), the
-    viewer's registration and deposit, the names the viewer may see."""
-    registration = registration_of(viewer, auction)
+def _etag(auction, viewer, registration_id: int | None, deposit_confirmed: bool, registrations: int,
+          now: dt.datetime | None) -> str:
     key = "|".join(str(part) for part in (
         auction.id, auction.version, auction.status.value, phase(auction, now),
-        registration.id if registration else "-", bool(registration and registration.deposit_confirmed_at),
-        can_see_names(viewer, auction), len(auction.registrations)))
+        registration_id if registration_id is not None else "-", deposit_confirmed,
+        can_see_names(viewer, auction), registrations))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def etag(auction: Auction, viewer, now: dt.datetime | None = None) -> str:
+    """Changes whenever the polled state can: a bid or close (the version), the phase (the clock), the
+    viewer's registration and deposit, the names the viewer may see, the number of registrations."""
+    registration = registration_of(viewer, auction)
+    return _etag(auction, viewer, registration.id if registration else None,
+                 bool(registration and registration.deposit_confirmed_at), len(auction.registrations), now)
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """The auction's columns its ETag depends on (what `phase` and `can_see_names` read)."""
+
+    id: int
+    version: int
+    status: NoticeStatus
+    outcome: AuctionOutcome | None
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    current_price_fen: int | None
+    reserve_fen: int | None
+    start_price_fen: int
+    seller_org_id: int
+
+    @property
+    def effective_reserve_fen(self) -> int:
+        return self.reserve_fen if self.reserve_fen is not None else self.start_price_fen
+
+
+_HEAD_COLUMNS = [getattr(Auction, name) for name in _Head.__slots__]
+
+
+@functools.cache
+def _head_query() -> sa.Select:
+    # built once (constructing it costs more CPU than running it); the viewer's registration by an outer
+    # join on the viewer's organisations (none for an anonymous viewer: an empty IN matches nothing)
+    mine = aliased(AuctionRegistration)
+    registrations = (sa.select(sa.func.count(AuctionRegistration.id))
+                     .where(AuctionRegistration.auction_id == Auction.id).scalar_subquery())
+    return (sa.select(*_HEAD_COLUMNS, registrations, mine.id, mine.deposit_confirmed_at)
+            .outerjoin(mine, sa.and_(mine.auction_id == Auction.id,
+                                     mine.organisation_id.in_(sa.bindparam("org_ids", expanding=True))))
+            .where(Auction.id == sa.bindparam("auction_id")).order_by(mine.number).limit(1))
+
+
+def current_etag(auction_id: int, viewer, now: dt.datetime | None = None) -> str | None:
+    """The ETag `etag` gives, from one small query (the auction's version, phase columns, its number of
+    registrations and the viewer's own): a poll that finds nothing changed is answered without loading
+    the auction, its bids or its bidders. None when the auction is past its end with its close not yet
+    recorded — the caller reads it in full, which records the close. NotFound for no such auction."""
+    now = now or utcnow()
+    with db.session.no_autoflush:  # a read: nothing of this request is pending
+        row = db.session.execute(_head_query(), {"auction_id": auction_id,
+                                                 "org_ids": sorted(_org_ids(viewer))}).first()
+    if row is None:
+        raise NotFound()
+    head = _Head(*row[:len(_HEAD_COLUMNS)])
+    if head.outcome is None and head.status is NoticeStatus.ACTIVE and now >= head.ends_at:
+        return None
+    count, registration_id, confirmed_at = row[len(_HEAD_COLUMNS):]
+    return _etag(head, viewer, registration_id, confirmed_at is not None, count, now)
 
 
 # --- the seller ---------------------------------------------------------------------------------
@@ -443,7 +521,7 @@ def place_bid(user, auction: Auction, amount_fen, channel: str = "web") -> Bid:
         raise NotAllowed()
     if is_seller(user, auction):
         raise TradingError(_("The seller's organisation may not bid on its own auction."))
-    registration = registration_of(user, auction)
+    registration, leader = _standing(user, auction)
     if registration is None:
         raise TradingError(_("Register your organisation as a bidder first; an operator then confirms its "
                              "deposit."))
@@ -465,9 +543,6 @@ def place_bid(user, auction: Auction, amount_fen, channel: str = "web") -> Bid:
                            if auction.current_price_fen is not None else
                            _("The first bid must be at least the start price, %(minimum)s.",
                              minimum=money.format_wan(minimum)))
-    # the last bid's bidder, read alone: loading the whole history made every bid cost O(bids so far)
-    leader = db.session.scalar(sa.select(Bid.registration_id).where(Bid.auction_id == auction.id)
-                               .order_by(Bid.sequence.desc()).limit(1))
     if leader == registration.id:
         raise TradingError(_("Your organisation holds the highest bid already."))
     seen, ends_before = auction.version, auction.ends_at
@@ -497,8 +572,35 @@ def place_bid(user, auction: Auction, amount_fen, channel: str = "web") -> Bid:
         # SQLITE_BUSY instead of matching no row; it is the same lost race
         raise BidConflict(_("Someone bid at the same moment: reload the page and bid again."), None,
                           minimum) from None
-    db.session.refresh(auction)
+    # the row is what the compare-and-set wrote (it matched the version this request read): set it in
+    # memory rather than read it back
+    for name, value in (("version", seen + 1), ("current_price_fen", amount_fen),
+                        ("bid_count", auction.bid_count + 1), ("ends_at", ends_after)):
+        set_committed_value(auction, name, value)
+    if "bids" in sa.inspect(auction).dict:
+        db.session.expire(auction, ["bids"])
     return bid
+
+
+def _standing(user, auction: Auction) -> tuple[AuctionRegistration | None, int | None]:
+    """The bidder's registration and the registration holding the highest bid, in one query (the last bid
+    read alone: loading the whole history would make every bid cost O(bids so far))."""
+    org_ids = _org_ids(user)
+    if not org_ids:
+        return None, None
+    with db.session.no_autoflush:  # nothing pending: the compare-and-set below flushes what there is
+        row = db.session.execute(_standing_query(), {"auction_id": auction.id, "org_ids": sorted(org_ids)}).first()
+    return (None, None) if row is None else (row[0], row[1])
+
+
+@functools.cache
+def _standing_query() -> sa.Select:
+    leader = (sa.select(Bid.registration_id).where(Bid.auction_id == sa.bindparam("auction_id"))
+              .order_by(Bid.sequence.desc()).limit(1).scalar_subquery())
+    return (sa.select(AuctionRegistration, leader)
+            .where(AuctionRegistration.auction_id == sa.bindparam("auction_id"),
+                   AuctionRegistration.organisation_id.in_(sa.bindparam("org_ids", expanding=True)))
+            .order_by(AuctionRegistration.number).limit(1))
 
 
 class _Lost(Exception):

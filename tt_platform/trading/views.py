@@ -568,13 +568,15 @@ def auction(auction_id: int):
 @bp.route("/auctions/<int:auction_id>/state.json")
 @permission(PUBLIC)
 def auction_state(auction_id: int):
-    """What the live page polls: 304 when nothing changed since the ETag the page holds."""
-    item = _live_auction(auction_id)
-    tag = auctions.etag(item, current_user)
-    if tag in request.if_none_match:
+    """What the live page polls: 304 when nothing changed since the ETag the page holds (from one small
+    query: nothing is loaded or built)."""
+    tag = auctions.current_etag(auction_id, current_user) if request.if_none_match else None
+    if tag is not None and tag in request.if_none_match:
         response = current_app.response_class(status=304)
     else:
+        item = _live_auction(auction_id)
         response = jsonify(auctions.state(item, current_user))
+        tag = auctions.etag(item, current_user)
     response.set_etag(tag)
     response.headers["Cache-Control"] = "no-cache" if not current_user.is_authenticated else "private, no-store"
     return response
