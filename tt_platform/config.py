@@ -102,7 +102,7 @@ DEFAULTS: dict[str, Any] = {
     #: whose database rolls back after each test while the index does not), bytes per cache, and the
     #: seconds an entry lives at most (the bound on data no generation covers, e.g. an organisation's name).
     "PAGE_CACHE_ENTRIES": None,
-    "PAGE_CACHE_BYTES": 64 * 1024 * 1024,
+    "PAGE_CACHE_BYTES": 32 * 1024 * 1024,
     "PAGE_CACHE_TTL": 60,
     #: Lifetime of password-reset and invitation links, seconds.
     "TOKEN_MAX_AGE": 3 * 24 * 3600,
