@@ -46,8 +46,7 @@ def generation() -> tuple | None:
         return None
     if stamp is None:
         return None
-    table = vocabulary.search_table()
-    return stamp, (table.version, id(table)) if table is not None else None
+    return stamp, vocabulary.version_key()
 
 
 FACETS = ("field_code", "org_kind", "mode", "status", "region_p")

@@ -5,6 +5,7 @@ once per version per process. Services flush, never commit."""
 from __future__ import annotations
 
 import re
+import time
 
 import sqlalchemy as sa
 from flask import current_app, g
@@ -51,6 +52,28 @@ def latest() -> TermTableVersion | None:
     return db.session.scalar(sa.select(TermTableVersion).order_by(TermTableVersion.version.desc()).limit(1))
 
 
+#: Seconds a process trusts the table version it last read, where only the version is needed (the page
+#: caches' generation, on every anonymous list page): a version saved in another process is seen within this.
+VERSION_RECHECK = 1.0
+
+
+def version_key() -> tuple | None:
+    """Which table queries are expanded with: the newest version's (number, saved at), None for the shipped
+    default, ("off",) when expansion is off. Read from the database at most every VERSION_RECHECK seconds
+    per process; a version saved by this process is seen at once."""
+    if not current_app.config["SEARCH_SYNONYMS"]:
+        return ("off",)
+    now = time.monotonic()
+    memo = current_app.extensions.get("tt_term_version")
+    if memo is not None and now - memo[0] < VERSION_RECHECK:
+        return memo[1]
+    row = db.session.execute(sa.select(TermTableVersion.version, TermTableVersion.created_at)
+                             .order_by(TermTableVersion.version.desc()).limit(1)).first()
+    key = tuple(row) if row is not None else None
+    current_app.extensions["tt_term_version"] = (now, key)
+    return key
+
+
 def default_text() -> str:
     return (analysis.DATA / "synonyms.csv").read_text(encoding="utf-8")
 
@@ -66,6 +89,7 @@ def save(user: User, text: str, note: str = "") -> TermTableVersion:
     db.session.add(version)
     db.session.flush()  # id for the audit row
     g.pop("tt_term_table", None)  # later reads in this request see the new version
+    current_app.extensions.pop("tt_term_version", None)  # and this process's page caches at once
     audit.record(user, "term_table", version.id, "saved", note=f"v{version.version}: {len(groups)} groups")
     return version
 
