@@ -32,6 +32,13 @@ class NotFound(Exception):
     """The object does not exist or must not be revealed to this user (rendered as 404)."""
 
 
+class Conflict(Exception):
+    """Mixed into a feature's error for the refusals that come from the object's current state, not from the
+    request: someone else moved it first, it is closed or decided, or the caller did this already. The API
+    answers them 409 Conflict (its other refusals are 400: the request itself is wrong); pages show the
+    message like any other refusal."""
+
+
 def permission(kind: str) -> Callable:
     if kind not in KNOWN:
         raise ValueError(f"unknown permission {kind!r}")

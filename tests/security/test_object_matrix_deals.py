@@ -60,7 +60,7 @@ WORKSHEET = {"title": "专利估值", "market_base_wan": "100", "revenues": "100
 #: (method, path with {object} placeholders) → the status for each role, in ROLES order.
 #: 302: to the login page (anonymous) or back to the page with a message; 401: the API without
 #: credentials; 403: known but not yours to change; 404: not visible to you; 400: an API write from a
-#: session without its CSRF header.
+#: session without its CSRF header; 409: the object's state refuses it (done already).
 MATRIX = {
     #                                                                            anon A    B    brok oper regi tok A
     ("GET", "/trading/confidential/result/{result}"):                           (302, 200, 200, 200, 200, 200, 302),
@@ -100,9 +100,9 @@ MATRIX = {
     ("POST", "/trading/confidential/attachments/{demand_file}/delete"):         (302, 302, 404, 404, 403, 403, 302),
     ("POST", "/trading/notices/{notice}/objections/{objection}/answer"):        (302, 403, 403, 403, 403, 403, 302),
     ("POST", "/trading/notices/{notice}/objections/{objection}/resolve"):       (302, 403, 403, 403, 302, 302, 302),
-    ("POST", "/api/v1/notices/{notice}/objections"):                            (401, 400, 400, 400, 400, 400, 400),
+    ("POST", "/api/v1/notices/{notice}/objections"):                            (401, 400, 400, 400, 400, 400, 409),
     ("POST", "/trading/notices/{notice}/withdraw"):                             (302, 403, 403, 403, 403, 403, 302),
-    ("POST", "/api/v1/listings/{listing}/interest"):                            (401, 400, 400, 400, 400, 400, 400),
+    ("POST", "/api/v1/listings/{listing}/interest"):                            (401, 400, 400, 400, 400, 400, 409),
     ("POST", "/trading/listings/{listing}/withdraw"):                           (302, 403, 403, 403, 403, 403, 302),
     ("POST", "/trading/auctions/{auction}/registrations/{pending}/deposit"):    (302, 403, 403, 403, 302, 302, 302),
     ("POST", "/trading/auctions/{auction}/bids"):                               (302, 302, 302, 302, 302, 302, 302),
@@ -112,7 +112,7 @@ MATRIX = {
     ("POST", "/challenges/applications/{appl}/attachments/{att}/delete"):       (302, 403, 404, 404, 403, 403, 302),
     ("POST", "/challenges/applications/{appl}/withdraw"):                       (302, 403, 404, 404, 403, 403, 302),
     ("POST", "/roadshows/{roadshow}/registrations/{registration}"):             (302, 403, 403, 302, 403, 403, 302),
-    ("POST", "/api/v1/roadshows/{roadshow}/registrations"):                     (401, 400, 400, 400, 400, 400, 400),
+    ("POST", "/api/v1/roadshows/{roadshow}/registrations"):                     (401, 400, 400, 400, 400, 400, 409),
     ("POST", "/roadshows/{roadshow}/cancel-registration"):                      (302, 302, 302, 302, 302, 302, 302),
     ("POST", "/imports/{job}/discard"):                                         (302, 302, 404, 404, 302, 302, 302),
     ("POST", "/pricing/worksheets/{worksheet}"):                                (302, 404, 404, 302, 404, 404, 302),
@@ -243,7 +243,8 @@ def left_behind(db, objects) -> dict:
 
 #: What the writes of MATRIX leave behind: the untouched world, then what each role changed. A 302 is a
 #: redirect whether the change was made or refused with a message; the API's refusals are the 400s of a
-#: session without its CSRF header and, for A's token, answers that A has done each of those already.
+#: session without its CSRF header and, for A's token, 409s: A has done each of those already (its bid is
+#: the highest already: a 400 of the auction service).
 UNTOUCHED = {"demand grant": "requested", "result grant": "requested", "demand file": True,
              "objection": ("open", False), "objections": 1, "notice": "active", "listing": ("active", 1),
              "deposit": False, "auction": ("active", 1), "application": ("submitted", 1), "registration": "pending",

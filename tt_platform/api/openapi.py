@@ -11,6 +11,8 @@ from tt_platform.stats.services import TABLES
 from tt_platform.taxonomy import contract_subtypes, fields
 
 ERROR = {"$ref": "#/components/responses/Error"}
+#: 409: the request was fine, the object's state refuses it now (400 is for a request that is wrong itself)
+CONFLICT = {"$ref": "#/components/responses/Conflict"}
 
 
 def _ref(name: str) -> dict:
@@ -22,8 +24,10 @@ def _json(schema: dict, description: str = "OK") -> dict:
 
 
 def _op(summary: str, response: dict, *, body: dict | None = None, params: list | None = None, status: str = "200",
-        public: bool = False, tag: str = "") -> dict:
+        public: bool = False, tag: str = "", conflict: bool = False) -> dict:
     op: dict = {"summary": summary, "tags": [tag], "responses": {status: response, "400": ERROR, "404": ERROR}}
+    if conflict:
+        op["responses"]["409"] = CONFLICT
     if not public:
         op["responses"].update({"401": ERROR, "403": ERROR})
     else:
@@ -208,16 +212,17 @@ def document(server: str) -> dict:
             "get": _op("One contract", _json(contract), params=[_id("contract_id")], tag="contracts"),
             "put": _op("Change a draft or returned contract", _json(contract), body=_ref("ContractInput"),
                        params=[_id("contract_id")], tag="contracts")},
-        "/contracts/{contract_id}/submit": {"post": _op("Submit for registration", _json(contract),
+        "/contracts/{contract_id}/submit": {"post": _op("Submit for registration", _json(contract), conflict=True,
                                                         params=[_id("contract_id")], tag="registration")},
         "/contracts/{contract_id}/decision": {"post": _op(
-            "Registrar: register, return for correction or refuse", _json(contract), params=[_id("contract_id")],
-            tag="registration", body={"type": "object", "required": ["decision"], "properties": {
+            "Registrar: register, return for correction or refuse (409: decided already, by someone else too)",
+            _json(contract), params=[_id("contract_id")], tag="registration", conflict=True,
+            body={"type": "object", "required": ["decision"], "properties": {
                 "decision": {"type": "string", "enum": ["register", "return", "refuse"]},
                 "reason": {"type": "string"}, "note": {"type": "string"}}})},
         "/contracts/{contract_id}/cancel": {"post": _op(
             "Registrar: cancel a registration (注销)", _json(contract), params=[_id("contract_id")], tag="registration",
-            body={"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}})},
+            conflict=True, body={"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}})},
         "/registrations": {"get": _op("Registrar's queue", _json({"type": "object"}), tag="registration")},
         "/cases": {
             "get": _op("Cases you may see", _json(_ref("Page")), params=PAGING, tag="cases"),
@@ -227,7 +232,9 @@ def document(server: str) -> dict:
                             "result_ids": {"type": "array", "items": {"type": "integer"}}}})},
         "/cases/{case_id}": {"get": _op("One case with participants, notes, tasks, documents", _json(case),
                                         params=[_id("case_id")], tag="cases")},
-        "/cases/{case_id}/stage": {"post": _op("Move the case", _json(case), params=[_id("case_id")], tag="cases",
+        "/cases/{case_id}/stage": {"post": _op("Move the case (409: someone else moved it first; the message says "
+                                               "where it is now)", _json(case), params=[_id("case_id")], tag="cases",
+                                               conflict=True,
                                                body={"type": "object", "required": ["stage"], "properties": {
                                                    "stage": {"type": "string"}, "reason": {"type": "string"},
                                                    "note": {"type": "string"}}})},
@@ -243,7 +250,8 @@ def document(server: str) -> dict:
         "/roadshows/{roadshow_id}": {"get": _op("One roadshow with its agenda", _json(_ref("Roadshow")), public=True,
                                                 params=[_id("roadshow_id")], tag="roadshows")},
         "/roadshows/{roadshow_id}/registrations": {"post": _op(
-            "Register your enterprise", _json({"type": "object"}, "Created"), status="201", tag="roadshows",
+            "Register your enterprise (409: registered already, registration closed or no seats left)",
+            _json({"type": "object"}, "Created"), status="201", tag="roadshows", conflict=True,
             params=[_id("roadshow_id")], body={"type": "object", "properties": {"attendees": {"type": "integer"}}})},
         "/roadshows/{roadshow_id}/report": {"get": _op("Event report (organiser)", _json({"type": "object"}),
                                                        params=[_id("roadshow_id")], tag="roadshows")},
@@ -279,8 +287,9 @@ def document(server: str) -> dict:
         "/notices/{notice_id}": {"get": _op("One price notice", _json(_ref("PriceNotice")), public=True,
                                             params=[_id("notice_id")], tag="trading")},
         "/notices/{notice_id}/objections": {"post": _op(
-            "Lodge an objection during the notice period", _json({"type": "object"}, "Created"), status="201",
-            tag="trading", params=[_id("notice_id")], body={"type": "object", "required": ["text"], "properties": {
+            "Lodge an objection during the notice period (409: the period is over, or yours is waiting already)",
+            _json({"type": "object"}, "Created"), status="201", conflict=True, tag="trading", params=[_id("notice_id")],
+            body={"type": "object", "required": ["text"], "properties": {
                 "text": {"type": "string", "minLength": 10, "maxLength": 2000}}})},
         "/listings": {"get": _op("挂牌交易 listings: those running, or closed ones with show=past", _json({
             "type": "object", "properties": {"items": {"type": "array", "items": _ref("PriceListing")}}}),
@@ -288,8 +297,9 @@ def document(server: str) -> dict:
         "/listings/{listing_id}": {"get": _op("One listing", _json(_ref("PriceListing")), public=True,
                                               params=[_id("listing_id")], tag="trading")},
         "/listings/{listing_id}/interest": {"post": _op(
-            "Register your organisation as intending buyer (意向受让方)", _json({"type": "object"}, "Created"),
-            status="201", tag="trading", params=[_id("listing_id")])},
+            "Register your organisation as intending buyer (意向受让方; 409: registered already, or the period is "
+            "over)", _json({"type": "object"}, "Created"), status="201", conflict=True, tag="trading",
+            params=[_id("listing_id")])},
         "/auctions": {"get": _op("拍卖/竞价 auctions: running and upcoming, or past ones with show=past", _json({
             "type": "object", "properties": {"items": {"type": "array", "items": _ref("Auction")}}}),
             public=True, tag="trading", params=SHOW_PAST)},
@@ -322,7 +332,11 @@ def document(server: str) -> dict:
         "paths": paths,
         "components": {
             "schemas": _schemas(),
-            "responses": {"Error": _json(_ref("Error"), "Error (message in the user's language)")},
+            "responses": {"Error": _json(_ref("Error"), "Error (message in the user's language)"),
+                          "Conflict": _json(_ref("Error"), "The object's state refuses this now: someone else "
+                                                           "changed it first, it is closed, or it was done already "
+                                                           "(message in the user's language); reload it and "
+                                                           "decide again")},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "personal API token (ttp_…)"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session",

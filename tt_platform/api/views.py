@@ -35,7 +35,7 @@ from tt_platform.extensions import csrf
 from tt_platform.listings import services as listings
 from tt_platform.roadshows import services as roadshows
 from tt_platform.roadshows.models import Roadshow
-from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, NotFound, permission
+from tt_platform.security import LOGIN, OPERATOR, PUBLIC, Conflict, NotAllowed, NotFound, permission
 from tt_platform.stats import services as stats
 from tt_platform.stats.views import filter_from_args
 from tt_platform.trading import auctions, pricelistings
@@ -72,6 +72,14 @@ def csrf_for_sessions():
 def bad_request(exc):
     db.session.rollback()
     return jsonify(error=str(exc), status=400), 400
+
+
+@bp.errorhandler(Conflict)
+def conflict(exc):
+    """The object's state refuses the request (someone moved it first, it is closed, or this was done already):
+    409, with the message saying where it stands; the request itself was fine and may be decided again."""
+    db.session.rollback()
+    return jsonify(error=str(exc), status=409), 409
 
 
 def _body() -> dict:

@@ -29,7 +29,7 @@ from tt_platform.contracts.models import Contract, ContractStatus
 from tt_platform.database import db, utcnow
 from tt_platform.demands.models import Demand
 from tt_platform.listings import services as listings
-from tt_platform.security import NotAllowed
+from tt_platform.security import Conflict, NotAllowed
 
 #: documents a case may carry: contracts, proposals, scans, spreadsheets
 ALLOWED_DOCUMENTS = uploads.OFFICE_DOCUMENTS
@@ -39,6 +39,10 @@ MAX_DOCUMENTS = 50
 
 class CaseError(Exception):
     """A user-facing reason the change cannot be made."""
+
+
+class CaseConflict(Conflict, CaseError):
+    """The case's state refuses the change (someone else moved it first, or it is not claimed yet)."""
 
 
 # --- who may do what ---------------------------------------------------------------------------
@@ -207,14 +211,14 @@ def _claim_stage(case: Case, expected: Stage, new: Stage) -> None:
                                execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
         db.session.refresh(case)
-        raise CaseError(_("Someone else has just moved this case (it is now at “%(stage)s”); reload the page.",
+        raise CaseConflict(_("Someone else has just moved this case (it is now at “%(stage)s”); reload the page.",
                           stage=case.stage.label))
 
 
 def set_stage(user: User, case: Case, stage: Stage, reason: str | None = None, note: str | None = None) -> None:
     _require(can_manage(user, case), _("Only the case's broker can move it."))
     if case.broker_id is None:
-        raise CaseError(_("Claim the request first."))
+        raise CaseConflict(_("Claim the request first."))
     if stage is case.stage:
         return
     old = case.stage

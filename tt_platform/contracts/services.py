@@ -29,7 +29,7 @@ from tt_platform.contracts.models import (
     RegistrationCounter,
 )
 from tt_platform.database import china_today, db
-from tt_platform.security import NotAllowed
+from tt_platform.security import Conflict, NotAllowed
 
 #: 1 万亿元 in fen: beyond any real contract, far inside BIGINT
 MAX_FEN = 10**14
@@ -38,6 +38,10 @@ MAX_ITEMS = 30
 
 class ContractError(Exception):
     """A user-facing reason the contract cannot be saved or moved on."""
+
+
+class ContractConflict(Conflict, ContractError):
+    """The contract's status refuses the step (it moved on, or someone else decided it first)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,14 +245,14 @@ def _transition(contract: Contract, actor: User, expected: tuple[ContractStatus,
     concurrent request, finds it changed and fails instead of deciding twice)."""
     old = contract.status
     if old not in expected:
-        raise ContractError(_("This contract is %(status)s: that step is not possible now.", status=old.label))
+        raise ContractConflict(_("This contract is %(status)s: that step is not possible now.", status=old.label))
     db.session.flush()  # pending changes first: the conditional UPDATE below runs in SQL and must see them
     result = db.session.execute(
         sa.update(Contract).where(Contract.id == contract.id, Contract.status.in_([s.value for s in expected]))
         .values(status=new.value), execution_options={"synchronize_session": False})
     if result.rowcount != 1:
         db.session.refresh(contract)
-        raise ContractError(_("Someone else has just decided this contract; reload the page."))
+        raise ContractConflict(_("Someone else has just decided this contract; reload the page."))
     contract.status = new
     audit.record(actor, "contract", contract.id, action, from_status=old.value, to_status=new.value,
                  note=note, data=data)

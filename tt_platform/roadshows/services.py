@@ -30,13 +30,17 @@ from tt_platform.roadshows.models import (
     RegistrationStatus,
     Roadshow,
 )
-from tt_platform.security import NotAllowed
+from tt_platform.security import Conflict, NotAllowed
 
 ORGANISER_KINDS = (OrgKind.OPERATOR, OrgKind.AGENCY)
 
 
 class RoadshowError(Exception):
     """A user-facing reason the change cannot be made."""
+
+
+class RoadshowConflict(Conflict, RoadshowError):
+    """The roadshow's state refuses the change (registration closed, no seats left, registered already)."""
 
 
 @dataclass(frozen=True)
@@ -241,15 +245,15 @@ def register(user: User, roadshow: Roadshow, attendees: int, today: dt.date) -> 
     if not roadshow.is_published:
         raise NotAllowed(_("This roadshow is not open."))
     if not roadshow.registration_opens_on <= today <= roadshow.registration_closes_on:
-        raise RoadshowError(_("Registration is open from %(start)s to %(end)s.",
+        raise RoadshowConflict(_("Registration is open from %(start)s to %(end)s.",
                               start=roadshow.registration_opens_on, end=roadshow.registration_closes_on))
     if not 1 <= attendees <= 10:
         raise RoadshowError(_("Register 1 to 10 attendees."))
     existing = own_registration(user, roadshow)
     if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
-        raise RoadshowError(_("Your organisation is already registered."))
+        raise RoadshowConflict(_("Your organisation is already registered."))
     if seats_taken(roadshow) + attendees > roadshow.capacity:
-        raise RoadshowError(_("Not enough seats left: %(n)d.", n=max(0, roadshow.capacity - seats_taken(roadshow))))
+        raise RoadshowConflict(_("Not enough seats left: %(n)d.", n=max(0, roadshow.capacity - seats_taken(roadshow))))
     status = RegistrationStatus.PENDING if roadshow.requires_approval else RegistrationStatus.APPROVED
     if existing is not None:
         existing.status, existing.attendees, existing.user_id = status, attendees, user.id

@@ -18,7 +18,7 @@ from tt_platform.audit import models as audit
 from tt_platform.database import db, utcnow
 from tt_platform.demands.models import Demand
 from tt_platform.listings import services as listings
-from tt_platform.security import NotAllowed, NotFound
+from tt_platform.security import Conflict, NotAllowed, NotFound
 from tt_platform.trading.models import (
     AccessGrant,
     AccessMode,
@@ -42,6 +42,10 @@ KINDS = {"result": Achievement, "demand": Demand}
 
 class TradingError(Exception):
     """A user-facing reason the change cannot be made."""
+
+
+class TradingConflict(Conflict, TradingError):
+    """The deal's state refuses the change (its period is over, or the caller did this already)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from tt_platform.database import CHINA, china_today, db, utcnow
 from tt_platform.listings import services as listings
 from tt_platform.listings.models import LIVE_STATES
 from tt_platform.security import NotAllowed, NotFound
-from tt_platform.trading.confidential import TradingError, can_manage, claim, storable
+from tt_platform.trading.confidential import TradingConflict, TradingError, can_manage, claim, storable
 from tt_platform.trading.models import (
     DEFAULT_NOTICE_DAYS,
     NoticeObjection,
@@ -253,13 +253,13 @@ def object_to(user, notice: PriceNotice, text: str) -> NoticeObjection:
     if is_seller(user, notice):
         raise TradingError(_("The seller cannot object to its own notice."))
     if not on_notice(notice):
-        raise TradingError(_("The notice period is over: objections are no longer accepted."))
+        raise TradingConflict(_("The notice period is over: objections are no longer accepted."))
     storable(text)
     text = (text or "").strip()
     if not 10 <= len(text) <= 2000:
         raise TradingError(_("State the objection and its grounds (10 to 2,000 characters)."))
     if any(o.user_id == user.id and o.status is ObjectionStatus.OPEN for o in notice.objections):
-        raise TradingError(_("You have an objection to this notice waiting already."))
+        raise TradingConflict(_("You have an objection to this notice waiting already."))
     membership = user.membership
     objection = NoticeObjection(user_id=user.id, organisation_id=membership.organisation_id if membership else None,
                                 text=text, status=ObjectionStatus.OPEN)

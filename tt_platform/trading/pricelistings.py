@@ -19,7 +19,7 @@ from tt_platform.contracts.models import PAYMENT_MODES, Contract
 from tt_platform.database import CHINA, db, utcnow
 from tt_platform.listings.models import LIVE_STATES
 from tt_platform.security import NotAllowed, NotFound
-from tt_platform.trading.confidential import TradingError, can_manage, storable
+from tt_platform.trading.confidential import TradingConflict, TradingError, can_manage, storable
 from tt_platform.trading.models import Auction, ListingInterest, ListingOutcome, NoticeStatus, PriceListing
 from tt_platform.trading.notices import MAX_FEN, deal_contract, subtype_choices
 
@@ -211,7 +211,7 @@ def register_interest(user, listing: PriceListing) -> ListingInterest:
     if not getattr(user, "is_authenticated", False):
         raise NotAllowed()
     if not is_open(listing):
-        raise TradingError(_("The listing period is over: registrations are closed."))
+        raise TradingConflict(_("The listing period is over: registrations are closed."))
     membership = user.membership
     org = membership.organisation if membership else None
     if org is None or not org.is_verified:
@@ -219,13 +219,13 @@ def register_interest(user, listing: PriceListing) -> ListingInterest:
     if org.id == listing.seller_org_id:
         raise TradingError(_("The seller cannot register as a buyer of its own listing."))
     if any(i.organisation_id == org.id for i in listing.interests):
-        raise TradingError(_("Your organisation is registered already."))
+        raise TradingConflict(_("Your organisation is registered already."))
     interest = ListingInterest(listing_id=listing.id, organisation_id=org.id, user_id=user.id)
     try:
         with db.session.begin_nested():  # a colleague registering at the same moment hits the unique constraint
             db.session.add(interest)
     except IntegrityError:
-        raise TradingError(_("Your organisation is registered already.")) from None
+        raise TradingConflict(_("Your organisation is registered already.")) from None
     db.session.refresh(listing)
     audit.record(user, ENTITY, listing.id, "interest", note=org.name, data={"organisation": org.id})
     return interest

@@ -46,3 +46,30 @@ def test_two_simultaneous_stage_moves_of_one_case(tmp_path, monkeypatch):
                 AuditEntry.entity_type == "case", AuditEntry.entity_id == case_id,
                 AuditEntry.action == "stage")).all()
             assert moves == [("intent", final.stage.value)]
+
+
+def test_two_simultaneous_stage_moves_through_the_api(tmp_path, monkeypatch):
+    """The same race by API token: the winner gets 200, the other 409 Conflict saying where the case is now."""
+    from tt_platform.api import tokens
+
+    with own_app(tmp_path) as app:
+        with app.app_context():
+            agency = make_org(OrgKind.AGENCY)
+            broker, admin = make_broker(agency), make_user(agency, admin=True)
+            case = services.open_case(broker, "并发对接", [make_demand()], [make_achievement()])
+            secrets = [tokens.issue(user, "race")[1] for user in (broker, admin)]
+            db.session.commit()
+            case_id = case.id
+        clients = [app.test_client(), app.test_client()]
+        overlapping(monkeypatch, services, "_claim_stage")
+        bodies = ({"stage": "contact"}, {"stage": "terminated", "reason": "price"})
+        answers = run_at_once(*(
+            lambda client=client, secret=secret, body=body: client.post(
+                f"/api/v1/cases/{case_id}/stage", json=body, headers={"Authorization": f"Bearer {secret}"})
+            for client, secret, body in zip(clients, secrets, bodies, strict=True)))
+        assert sorted(a.status_code for a in answers) == [200, 409]
+        lost = next(a.get_json() for a in answers if a.status_code == 409)
+        with app.app_context():
+            final = db.session.get(Case, case_id)
+            where = final.stage.label
+            assert lost == {"status": 409, "error": f"他人刚刚移动了此对接（当前为“{where}”），请刷新页面。"}

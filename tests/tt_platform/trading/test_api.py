@@ -76,14 +76,14 @@ def test_objections_and_interest_through_the_api(client, db):
     response = api.post(f"/api/v1/listings/{listing.id}/interest")
     assert response.status_code == 201 and response.get_json()["organisation_id"] == user.organisation.id
     again = api.post(f"/api/v1/listings/{listing.id}/interest")
-    assert again.status_code == 400 and "已登记" in again.get_json()["error"]
+    assert again.status_code == 409 and "已登记" in again.get_json()["error"]  # the listing's state, not the request
     assert client.post(f"/api/v1/listings/{listing.id}/interest", headers=holder_auth).status_code == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ListingInterest)) == 1
     listing.ends_at = utcnow() - dt.timedelta(minutes=1)
     notice.ends_at = utcnow() - dt.timedelta(minutes=1)
     db.session.commit()
     assert api.post(f"/api/v1/notices/{notice.id}/objections",
-                    json={"text": "期满之后提出的一条异议内容。"}).status_code == 400
+                    json={"text": "期满之后提出的一条异议内容。"}).status_code == 409  # the period is over
     assert client.get(f"/api/v1/listings/{listing.id}").get_json()["phase"] == "sold"
     assert api.post("/api/v1/listings/999999/interest").status_code == 404
 
