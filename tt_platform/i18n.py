@@ -1,9 +1,11 @@
 """Locale selection (zh_CN by default, en second) and Jinja helpers for code-list labels."""
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 
+from babel import Locale
 from flask import current_app, has_request_context, session
 from flask.globals import _cv_app
 from flask_babel import get_locale, get_translations
@@ -18,7 +20,7 @@ from tt_platform.database import CHINA
 from tt_platform.extensions import babel
 
 
-def select_locale() -> str:
+def _code() -> str:
     if not has_request_context():  # CLI commands and background work speak the default language
         return current_app.config["DEFAULT_LOCALE"]
     chosen = session.get("locale")
@@ -27,6 +29,18 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in SUPPORTED_LOCALES:
         return current_user.locale
     return current_app.config["DEFAULT_LOCALE"]
+
+
+@functools.cache
+def _parsed(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def select_locale() -> Locale:
+    """The request's locale, as a parsed Babel Locale (Flask-Babel takes one as it is): parsing a code
+    checks Babel's locale data by a scan of every identifier it knows, ~0.4 ms once per request, which
+    was a tenth of what a page served from the page cache costs."""
+    return _parsed(_code())
 
 
 def locale_code() -> str:
