@@ -330,9 +330,11 @@ def platform(*, listings: int = 0, workers: int = 2, worker_class: str = "gthrea
                "TT_SEARCH_RANKER_DIR": str(directory / "ranker"), "TT_UPLOAD_DIR": str(directory / "uploads"),
                "TT_SEARCH_EMBEDDINGS": embeddings, "TT_DEMO": "0", "TT_SEARCH_DRAIN_IN_REQUEST": "0",
                "TT_IMPORT_WORKER": "cli", "TT_MAIL_BACKEND": "memory", "OMP_NUM_THREADS": "1",
-               # the match API's per-token throttle (60/minute) would answer most benchmark calls with 429:
-               # a load benchmark measures capacity, so its budget is raised here (extra_env may set it back)
+               # the match API's per-token throttle (60/minute) and the match pages' per-account one would
+               # answer most benchmark calls with 429: a load benchmark measures capacity, so their budgets
+               # are raised here (extra_env may set them back)
                "TT_MATCH_RATE_LIMIT_TOKEN": "1000000/minute", "TT_MATCH_RATE_LIMIT_ANONYMOUS": "1000000/minute",
+               "TT_MATCH_PAGE_RATE_LIMIT": "1000000/minute", "TT_MATCH_PAGE_RATE_LIMIT_ANONYMOUS": "1000000/minute",
                "PYTHONPATH": str(ROOT), **(extra_env or {})}
         setup = load_data(env, directory, listings, token_users)
         log = directory / "drain.log"

@@ -27,6 +27,8 @@ TEST_CONFIG = {
     "LOGIN_RATE_LIMIT": "100000/minute",
     "MATCH_RATE_LIMIT_ANONYMOUS": "100000/minute",
     "MATCH_RATE_LIMIT_TOKEN": "100000/minute",
+    "MATCH_PAGE_RATE_LIMIT": "100000/minute",
+    "MATCH_PAGE_RATE_LIMIT_ANONYMOUS": "100000/minute",
     # Cheap Argon2 parameters: the real cost (0.28 s per hash) would dominate the suite.
     "ARGON2_TIME_COST": 1,
     "ARGON2_MEMORY_COST": 8,

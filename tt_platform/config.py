@@ -73,6 +73,11 @@ DEFAULTS: dict[str, Any] = {
     #: pipeline, ~100 ms of CPU): anonymous callers per address, token (or session) callers per token / user.
     "MATCH_RATE_LIMIT_ANONYMOUS": "10/minute;100/hour",
     "MATCH_RATE_LIMIT_TOKEN": "60/minute;1000/hour",
+    #: Match pages (/matches/demand/<id>, /matches/result/<id>; the same pipeline): logged-in users per
+    #: account, as the API's token budget; visitors per address, more than the API's anonymous budget (a
+    #: page is how people browse, and offices share an address). Their own budget, not the API's.
+    "MATCH_PAGE_RATE_LIMIT": "60/minute;1000/hour",
+    "MATCH_PAGE_RATE_LIMIT_ANONYMOUS": "30/minute;300/hour",
     #: Storage for rate-limit counters; `memory://` for one process, `redis://…` for several.
     "RATELIMIT_STORAGE_URI": "memory://",
     #: Switch the rate limiter off (tests do, except the tests of the limiter itself).

@@ -110,6 +110,14 @@ def load_user(user_id: str):
 
 
 
+def rate_limit_key() -> str:
+    """Whom a rate limit counts: an API token, else the logged-in account, else the client's address."""
+    if not current_user.is_authenticated:
+        return "address:" + (request.remote_addr or "?")
+    token_id = g.get("api_token_id")
+    return f"token:{token_id}" if token_id else f"user:{current_user.id}"
+
+
 def commit_action(action: Callable[[], str | None], *, errors: type[Exception] | tuple, next_url: str):
     """One state-changing POST: run the service call, commit once and flash its message; on a
     broken rule roll back and flash the rule's message; on a permission refusal roll back and 403.

@@ -1,7 +1,7 @@
 """JSON API for matching: POST /api/v1/match/results takes a demand and returns ranked results."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from tt_platform.extensions import csrf, limiter
 from tt_platform.listings import services as listings
 from tt_platform.matching import services
 from tt_platform.security import PUBLIC, permission
+from tt_platform.web import rate_limit_key
 
 bp = Blueprint("api_match", __name__, url_prefix="/api/v1/match")
 MODE_BY_NAME = {v: k for k, v in taxonomy.COOPERATION_MODES.items()}
@@ -26,15 +27,8 @@ def _match_limit() -> str:
     return current_app.config["MATCH_RATE_LIMIT_ANONYMOUS"]
 
 
-def _match_caller() -> str:
-    if not current_user.is_authenticated:
-        return "address:" + (request.remote_addr or "?")
-    token_id = g.get("api_token_id")
-    return f"token:{token_id}" if token_id else f"user:{current_user.id}"
-
-
 #: One budget for both match calls (a stored listing's matches and a posted demand's).
-match_limit = limiter.shared_limit(_match_limit, scope="api-match", key_func=_match_caller)
+match_limit = limiter.shared_limit(_match_limit, scope="api-match", key_func=rate_limit_key)
 
 
 class BadDemand(ValueError):

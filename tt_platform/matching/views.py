@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,6 +12,7 @@ from flask_login import current_user
 from search.backends.base import BackendUnavailable
 from search.documents import split_doc_id
 from tt_platform.database import db
+from tt_platform.extensions import limiter
 from tt_platform.indexing import registry
 from tt_platform.judgments import services as judgments
 from tt_platform.judgments.forms import GradeForm
@@ -19,6 +20,7 @@ from tt_platform.judgments.models import GRADES
 from tt_platform.listings import services as listings
 from tt_platform.matching import explain, services
 from tt_platform.security import LOGIN, OPERATOR, PUBLIC, NotAllowed, permission
+from tt_platform.web import rate_limit_key
 
 bp = Blueprint("matching", __name__, url_prefix="/matches")
 #: the learned model's features, as its explanation names them
@@ -31,6 +33,17 @@ FEATURE_LABELS = {"words_rank": _l("rank by words"), "bigrams_rank": _l("rank by
 KINDS = services.LISTING_KINDS
 
 
+def _page_limit() -> str:
+    if current_user.is_authenticated:
+        return current_app.config["MATCH_PAGE_RATE_LIMIT"]
+    return current_app.config["MATCH_PAGE_RATE_LIMIT_ANONYMOUS"]
+
+
+#: Each match page runs the whole pipeline, like a match API call: a budget per account (per address for
+#: visitors), above it the 429 page saying when to come back (TT_MATCH_PAGE_RATE_LIMIT*).
+page_limit = limiter.shared_limit(_page_limit, scope="match-pages", key_func=rate_limit_key)
+
+
 def _listing(kind: str, listing_id: int):
     model = KINDS.get(kind)
     if model is None:
@@ -40,6 +53,7 @@ def _listing(kind: str, listing_id: int):
 
 @bp.route("/<kind>/<int:listing_id>")
 @permission(PUBLIC)
+@page_limit
 def for_listing(kind: str, listing_id: int):
     listing = _listing(kind, listing_id)
     try:
