@@ -295,3 +295,20 @@ def test_confidential_texts_and_the_secrets_of_deals_do_not_leak(app, db, world,
         assert ("BANK-0001" in body) is desk, path
         if role in ("anonymous", "member_b", "broker", "token_a"):
             assert bidder not in body, path
+
+
+@pytest.mark.parametrize("role", ["member_a", "broker", "operator", "token_a"])
+def test_every_page_and_download_of_these_deals_is_never_cached(app, db, world, role):
+    """ASVS 8.2.1 over the routes above: whatever a logged-in caller (or a token, on the API) is shown is
+    `no-store`."""
+    objects, users, bearer = world
+    client, headers = client_for(app, role, users, bearer)
+    shown = []
+    for method, template in MATRIX:
+        if method == "GET" and (role != "token_a" or template.startswith("/api/")):
+            response = client.get(template.format(**objects), headers=headers)
+            response.close()
+            if response.status_code == 200:
+                shown.append((template, response.headers.get("Cache-Control", "")))
+    assert len(shown) >= 4
+    assert [(template, cache) for template, cache in shown if "no-store" not in cache] == []
