@@ -103,7 +103,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bids", type=int, default=400)
     parser.add_argument("--reads", type=int, default=2000)
-    parser.add_argument("--profile", choices=("bid", "read"), default=None)
+    parser.add_argument("--profile", choices=("bid", "read", "full"), default=None)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--show-sql", action="store_true", help="print the statements of the last bid and read")
     args = parser.parse_args()
@@ -147,7 +147,8 @@ def main() -> None:
         bid_profile = cProfile.Profile(time.process_time) if args.profile == "bid" else None
         bids = measure(client, counter, [bid(k) for k in range(args.bids + warm)], warm, bid_profile)
         bid_sql = counter.last
-        full = measure(client, counter, [read(k, False) for k in range(200 + BIDDERS)], BIDDERS, None)
+        full_profile = cProfile.Profile(time.process_time) if args.profile == "full" else None
+        full = measure(client, counter, [read(k, False) for k in range(200 + BIDDERS)], BIDDERS, full_profile)
         read_profile = cProfile.Profile(time.process_time) if args.profile == "read" else None
         conditional = measure(client, counter, [read(k, True) for k in range(args.reads + warm)], warm,
                               read_profile)
@@ -159,7 +160,7 @@ def main() -> None:
         if args.show_sql:
             print("--- a bid's response headers ---", json.dumps(state["headers"], indent=1),
                   "--- a bid's statements ---", *bid_sql, "--- a 304 read's statements ---", *read_sql, sep="\n")
-        for profile in (bid_profile, read_profile):
+        for profile in (bid_profile, full_profile, read_profile):
             if profile is not None:
                 out = io.StringIO()
                 pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)

@@ -183,14 +183,18 @@ def for_listing(listing: PriceListing) -> Auction | None:
 
 
 def history(auction: Auction, viewer) -> list[dict]:
-    """The bids, newest first, each with its pseudonym and whether it is the viewer's organisation's."""
-    _ = auction.registrations  # loaded once: each bid's bidder is then found in the session, not queried
+    """The bids, newest first, each with its pseudonym and whether it is the viewer's organisation's.
+    Each bidder's pseudonym (and name, for those who may see it) is made once, not once per bid: a long
+    bid war's history is read by every poll that finds something changed."""
+    registrations = auction.registrations
     mine = registration_of(viewer, auction)
-    names = can_see_names(viewer, auction)
-    return [{"sequence": b.sequence, "bidder": pseudonym(b.registration), "amount_fen": b.amount_fen,
+    mine_id = mine.id if mine is not None else None
+    bidders = {r.id: pseudonym(r) for r in registrations}
+    names = ({r.id: r.organisation.name for r in registrations} if can_see_names(viewer, auction)
+             else dict.fromkeys(bidders))
+    return [{"sequence": b.sequence, "bidder": bidders[b.registration_id], "amount_fen": b.amount_fen,
              "placed_at": b.placed_at, "extended": b.ends_after != b.ends_before,
-             "mine": mine is not None and b.registration_id == mine.id,
-             "organisation": b.registration.organisation.name if names else None}
+             "mine": b.registration_id == mine_id, "organisation": names[b.registration_id]}
             for b in reversed(auction.bids)]
 
 
@@ -200,7 +204,7 @@ def state(auction: Auction, viewer, now: dt.datetime | None = None) -> dict:
     _ = auction.registrations  # loaded once for the viewer's own and each bid's bidder
     registration = registration_of(viewer, auction)
     current_phase = phase(auction, now)
-    leader = auction.bids[-1].registration if auction.bids else None
+    leader_id = auction.bids[-1].registration_id if auction.bids else None
     reserve_met = auction.current_price_fen is not None and auction.current_price_fen >= auction.effective_reserve_fen
     return {
         "id": auction.id, "version": auction.version, "phase": current_phase,
@@ -212,7 +216,7 @@ def state(auction: Auction, viewer, now: dt.datetime | None = None) -> dict:
         "extension_minutes": auction.extension_minutes, "server_now": now.isoformat(),
         "you": None if registration is None else {
             "bidder": pseudonym(registration), "deposit_confirmed": registration.deposit_confirmed_at is not None,
-            "leading": leader is not None and leader.id == registration.id},
+            "leading": leader_id == registration.id},
         "bids": [{**b, "placed_at": b["placed_at"].isoformat()} for b in history(auction, viewer)],
     }
 
@@ -549,27 +553,29 @@ def place_bid(user, auction: Auction, amount_fen, channel: str = "web") -> Bid:
     window = dt.timedelta(minutes=auction.extension_minutes)
     ends_after = ends_before + window if now >= ends_before - window else ends_before
     db.session.flush()  # pending changes first: the conditional UPDATE below runs in SQL
+    # No savepoint around the two statements (two round trips): a lost race matches no row and leaves the
+    # transaction as it was; only a broken unique guard (which the compare-and-set makes unreachable) or a
+    # busy SQLite writer fails a statement, and then the whole transaction is rolled back — the request
+    # ends in a rollback on a BidConflict anyway.
     try:
-        with db.session.begin_nested():
-            result = db.session.execute(
-                sa.update(Auction).where(Auction.id == auction.id, Auction.version == seen,
-                                         Auction.status == NoticeStatus.ACTIVE.value, Auction.outcome.is_(None),
-                                         Auction.ends_at > now)
-                .values(current_price_fen=amount_fen, version=Auction.version + 1,
-                        bid_count=Auction.bid_count + 1, ends_at=ends_after),
-                execution_options={"synchronize_session": False})
-            if result.rowcount != 1:
-                raise _Lost()
-            bid = Bid(auction_id=auction.id, registration_id=registration.id, user_id=user.id,
-                      sequence=auction.bid_count + 1, amount_fen=amount_fen, placed_at=now,
-                      ends_before=ends_before, ends_after=ends_after, channel=channel)
-            db.session.add(bid)
-            db.session.flush()  # the bid row goes in with the compare-and-set, or neither does
-    except (_Lost, IntegrityError):
+        result = db.session.execute(_bid_update(), {"auction_id": auction.id, "seen": seen, "now": now,
+                                                    "amount_fen": amount_fen, "ends_after": ends_after})
+        if result.rowcount != 1:
+            raise _Lost()
+        bid = Bid(auction_id=auction.id, registration_id=registration.id, user_id=user.id,
+                  sequence=auction.bid_count + 1, amount_fen=amount_fen, placed_at=now,
+                  ends_before=ends_before, ends_after=ends_after, channel=channel)
+        db.session.add(bid)
+        db.session.flush()  # the bid row goes in with the compare-and-set, or neither does
+    except _Lost:
+        raise _conflict(auction) from None
+    except IntegrityError:
+        db.session.rollback()  # the compare-and-set with it
         raise _conflict(auction) from None
     except OperationalError:
         # SQLite: a writer that committed since this transaction's snapshot makes the UPDATE fail with
         # SQLITE_BUSY instead of matching no row; it is the same lost race
+        db.session.rollback()
         raise BidConflict(_("Someone bid at the same moment: reload the page and bid again."), None,
                           minimum) from None
     # the row is what the compare-and-set wrote (it matched the version this request read): set it in
@@ -580,6 +586,20 @@ def place_bid(user, auction: Auction, amount_fen, channel: str = "web") -> Bid:
     if "bids" in sa.inspect(auction).dict:
         db.session.expire(auction, ["bids"])
     return bid
+
+
+@functools.cache
+def _bid_update() -> sa.Update:
+    """A bid's compare-and-set on the auction row (built once; a Core statement: the ORM's bulk-update
+    machinery has nothing to do here, the caller sets the new state in memory)."""
+    table = Auction.__table__
+    return (sa.update(table)
+            .where(table.c.id == sa.bindparam("auction_id"), table.c.version == sa.bindparam("seen"),
+                   table.c.status == NoticeStatus.ACTIVE.value, table.c.outcome.is_(None),
+                   table.c.ends_at > sa.bindparam("now", type_=table.c.ends_at.type))
+            .values(current_price_fen=sa.bindparam("amount_fen", type_=table.c.current_price_fen.type),
+                    version=table.c.version + 1, bid_count=table.c.bid_count + 1,
+                    ends_at=sa.bindparam("ends_after", type_=table.c.ends_at.type)))
 
 
 def _standing(user, auction: Auction) -> tuple[AuctionRegistration | None, int | None]:
