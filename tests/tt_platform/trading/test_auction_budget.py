@@ -204,3 +204,25 @@ def test_a_poll_past_the_end_gets_the_closed_auction_not_a_304(client, live, db)
     assert response.headers["ETag"] != seen.headers["ETag"]
     again = client.get(path, headers={**auths[0], "If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_a_bid_whose_insert_breaks_a_unique_guard_leaves_nothing_half_written(live, db):
+    """Without a savepoint, a failed INSERT after a successful compare-and-set must take the UPDATE back
+    with it: the bid is refused as a conflict and the auction row is as it was."""
+    from tt_platform.trading.models import Bid
+
+    auction, bidder = live["auction"], live["bidders"][0]
+    registration = auctions.registration_of(live["bidders"][2], auction)
+    # a row the guards know, at the sequence the next bid will take (as if written behind the auction's back)
+    db.session.add(Bid(auction_id=auction.id, registration_id=registration.id, sequence=1, amount_fen=70_000_000,
+                       placed_at=utcnow(), ends_before=auction.ends_at, ends_after=auction.ends_at))
+    db.session.commit()
+    before = (auction.version, auction.bid_count, auction.current_price_fen, auction.ends_at)
+    with pytest.raises(auctions.BidConflict):
+        auctions.place_bid(bidder, auction, 50_000_000)
+    db.session.rollback()
+    stored = db.session.execute(sa.select(auctions.Auction.version, auctions.Auction.bid_count,
+                                          auctions.Auction.current_price_fen, auctions.Auction.ends_at)
+                                .where(auctions.Auction.id == auction.id)).one()
+    assert tuple(stored) == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 1
