@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from search.backends.base import BackendUnavailable
 from tt_platform import spreadsheets
 from tt_platform.achievements.models import Achievement
 from tt_platform.database import CHINA, china_today, db, parse_id, utcnow
@@ -148,8 +149,12 @@ def agenda(roadshow_id: int):
             return _act(roadshow_id, run)
         except ValueError:
             abort(400)
-    return render_template("roadshows/agenda.html", roadshow=roadshow,
-                           suggestions=services.suggest_agenda(roadshow))
+    try:  # the agenda itself never depends on the engine: without it, no suggestions and a word why
+        suggestions, unavailable = services.suggest_agenda(roadshow), False
+    except BackendUnavailable:
+        suggestions, unavailable = [], True
+    return render_template("roadshows/agenda.html", roadshow=roadshow, suggestions=suggestions,
+                           unavailable=unavailable)
 
 
 @bp.route("/<int:roadshow_id>/register", methods=["POST"])

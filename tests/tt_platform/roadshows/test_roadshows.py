@@ -144,3 +144,23 @@ def test_pages_invitation_and_permissions(world, login, client):
     assert organiser.post(f"/roadshows/{roadshow.id}/registrations/{registration.id}",
                           data={"decision": "checkin"}).status_code == 302
     assert registration.checked_in_at is not None
+
+
+def test_the_agenda_page_works_without_the_matching_engine(world, app, index):
+    """An index waiting for its rebuild refuses ranked reads: the organiser still edits the agenda, and is
+    told why there are no suggestions (it was a 500)."""
+    roadshow = services.create(world["organiser"], event_data())
+    services.set_published(world["organiser"], roadshow, True)
+    services.register(world["enterprise_user"], roadshow, 2, TODAY)
+    db.session.commit()
+    client = app.test_client(user=world["organiser"])
+    assert "风力发电机叶片覆冰监测方法" in client.get(f"/roadshows/{roadshow.id}/agenda").get_data(as_text=True)
+    index.mark_incomplete("a rebuild is due")
+    try:
+        page = client.get(f"/roadshows/{roadshow.id}/agenda")
+    finally:
+        index.mark_complete()
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "匹配引擎" in body and "风力发电机叶片覆冰监测方法" not in body
+    assert "议程还是空的。" in body  # the agenda part of the page is there
