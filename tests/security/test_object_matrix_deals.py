@@ -1,8 +1,8 @@
 """Role × owner matrix over the newer object routes (issue 21, ASVS 4.2.1): trading (协议定价 notices and
 their objections, 挂牌 price listings and their intending buyers, auctions with their deposit desk, bids,
 state and evidence, confidential parts of results and demands with their NDA requests), 揭榜挂帅
-applications (pages, attachments, the formal check), roadshow registrations, bulk import jobs and pricing
-worksheets, HTML and JSON.
+challenges (the issuer's pages) and applications (pages, attachments, the formal check), roadshows and
+their registrations, bulk import jobs and an organisation's export, pricing worksheets, HTML and JSON.
 
 The same seven callers as tests/security/test_object_matrix.py: anonymous, a member of A (an enterprise),
 a member of B (another enterprise), a broker, an operator, a registrar, and a script with A's member's API
@@ -60,7 +60,8 @@ WORKSHEET = {"title": "专利估值", "market_base_wan": "100", "revenues": "100
 #: (method, path with {object} placeholders) → the status for each role, in ROLES order.
 #: 302: to the login page (anonymous) or back to the page with a message; 401: the API without
 #: credentials; 403: known but not yours to change; 404: not visible to you; 400: an API write from a
-#: session without its CSRF header; 409: the object's state refuses it (done already).
+#: session without its CSRF header; 409: the object's state refuses it (done already). The auction service's
+#: "registered already" and "your bid is the highest already" are still 400s (tt_platform/trading/auctions.py).
 MATRIX = {
     #                                                                            anon A    B    brok oper regi tok A
     ("GET", "/trading/confidential/result/{result}"):                           (302, 200, 200, 200, 200, 200, 302),
@@ -95,6 +96,38 @@ MATRIX = {
     ("GET", "/pricing/results/{result}/worksheets/new"):                        (302, 403, 403, 200, 403, 403, 302),
     ("GET", "/pricing/worksheets/{worksheet}"):                                 (302, 404, 404, 200, 404, 404, 302),
     ("GET", "/pricing/worksheets/{worksheet}.xlsx"):                            (302, 404, 404, 200, 404, 404, 302),
+    ("GET", "/trading/notices/new/{result}"):                                   (302, 403, 403, 403, 403, 403, 302),
+    ("GET", "/trading/listings/new/{result}"):                                  (302, 403, 403, 403, 403, 403, 302),
+    ("GET", "/trading/auctions/new/{result}"):                                  (302, 403, 403, 403, 403, 403, 302),
+    ("GET", "/pricing/results/{result}"):                                       (302, 200, 200, 200, 200, 200, 302),
+    ("GET", "/api/v1/challenges/{challenge}"):                                  (200, 200, 200, 200, 200, 200, 200),
+    ("GET", "/api/v1/challenges/{challenge}/milestones"):                       (401, 200, 403, 403, 200, 200, 200),
+    ("GET", "/challenges/{challenge}/edit"):                                    (302, 200, 403, 403, 403, 403, 302),
+    ("GET", "/challenges/{challenge}/ranking"):                                 (302, 200, 403, 403, 200, 200, 302),
+    ("GET", "/challenges/{challenge}/task-book"):                               (302, 200, 403, 403, 200, 200, 302),
+    ("GET", "/challenges/{challenge}/suggestions"):                             (302, 200, 403, 403, 200, 200, 302),
+    ("GET", "/challenges/{challenge}/panel"):                                   (302, 403, 403, 403, 200, 200, 302),
+    ("GET", "/challenges/{challenge}/expert"):                                  (302, 403, 403, 403, 403, 403, 302),
+    ("GET", "/challenges/{challenge}/select"):                                  (302, 200, 403, 403, 403, 403, 302),
+    ("GET", "/challenges/{challenge}/defence"):                                 (302, 200, 403, 403, 200, 200, 302),
+    ("GET", "/roadshows/{roadshow}"):                                           (200, 200, 200, 200, 200, 200, 200),
+    ("GET", "/roadshows/{roadshow}/edit"):                                      (302, 403, 403, 200, 403, 403, 302),
+    ("GET", "/roadshows/{roadshow}/agenda"):                                    (302, 403, 403, 200, 403, 403, 302),
+    ("GET", "/api/v1/roadshows/{roadshow}"):                                    (200, 200, 200, 200, 200, 200, 200),
+    ("GET", "/imports/organisation/{org}/export.zip"):                          (302, 200, 403, 403, 403, 403, 302),
+    ("POST", "/trading/confidential/{part}/accept"):                            (302, 302, 302, 302, 302, 302, 302),
+    ("POST", "/trading/notices/{notice}/objections"):                           (302, 302, 302, 302, 302, 302, 302),
+    ("POST", "/trading/listings/{listing}/interest"):                           (302, 302, 302, 302, 302, 302, 302),
+    ("POST", "/trading/auctions/{auction}/register"):                           (302, 302, 302, 302, 302, 302, 302),
+    ("POST", "/api/v1/auctions/{auction}/registrations"):                       (401, 400, 400, 400, 400, 400, 400),
+    ("POST", "/trading/auctions/{auction}/close"):                              (302, 403, 403, 403, 302, 302, 302),
+    ("POST", "/trading/notices/{notice}/contract"):                             (302, 403, 403, 403, 403, 403, 302),
+    ("POST", "/trading/listings/{listing}/contract"):                           (302, 403, 403, 403, 403, 403, 302),
+    ("POST", "/roadshows/{roadshow}/register"):                                 (302, 302, 302, 403, 403, 403, 302),
+    ("POST", "/imports/{job}/confirm"):                                         (302, 302, 404, 404, 302, 302, 302),
+    ("POST", "/imports/{job}/resume"):                                          (302, 302, 404, 404, 302, 302, 302),
+    ("POST", "/challenges/applications/{appl}/submit"):                         (302, 403, 404, 404, 403, 403, 302),
+    ("POST", "/challenges/{challenge}/review"):                                 (302, 403, 403, 403, 302, 302, 302),
     ("POST", "/trading/confidential/grants/{grant}/approve"):                   (302, 404, 404, 404, 403, 403, 302),
     ("POST", "/trading/confidential/grants/{demand_grant}/approve"):            (302, 302, 404, 404, 403, 403, 302),
     ("POST", "/trading/confidential/attachments/{demand_file}/delete"):         (302, 302, 404, 404, 403, 403, 302),
@@ -120,7 +153,7 @@ MATRIX = {
 
 
 @pytest.fixture
-def world(app, db, tmp_path, monkeypatch):
+def world(app, db, index, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     org_a, org_b = make_org(OrgKind.ENTERPRISE), make_org(OrgKind.ENTERPRISE)
     university, third = make_org(OrgKind.UNIVERSITY), make_org(OrgKind.ENTERPRISE)
@@ -193,7 +226,7 @@ def world(app, db, tmp_path, monkeypatch):
                "demand": demand.id, "demand_part": demand_part.id, "demand_file": demand_file.id,
                "demand_grant": demand_grant.id, "notice": notice.id, "objection": objection.id,
                "listing": listing.id, "auction": auction.id, "own": own.id, "pending": pending.id,
-               "challenge": challenge.id, "appl": application.id, "att": attachment.id,
+               "challenge": challenge.id, "appl": application.id, "org": org_a.id, "att": attachment.id,
                "roadshow": roadshow.id, "registration": registration.id, "job": job.id, "worksheet": worksheet.id}
     users = {"member_a": member_a, "member_b": member_b, "broker": broker, "operator": operator,
              "registrar": registrar}
@@ -232,6 +265,9 @@ def left_behind(db, objects) -> dict:
                     len(get(PriceListing, objects["listing"]).interests)),
         "deposit": get(AuctionRegistration, objects["pending"]).deposit_confirmed_at is not None,
         "auction": (get(Auction, objects["auction"]).status.value, get(Auction, objects["auction"]).bid_count),
+        "bidders": len(get(Auction, objects["auction"]).registrations),
+        "part requests": db.session.scalar(sa.select(sa.func.count()).select_from(AccessGrant)
+                                           .where(AccessGrant.part_id == objects["part"])),
         "application": (get(Application, objects["appl"]).status.value,
                         len(get(Application, objects["appl"]).attachments)),
         "registration": get(Registration, objects["registration"]).status.value,
@@ -247,16 +283,20 @@ def left_behind(db, objects) -> dict:
 #: the highest already: a 400 of the auction service).
 UNTOUCHED = {"demand grant": "requested", "result grant": "requested", "demand file": True,
              "objection": ("open", False), "objections": 1, "notice": "active", "listing": ("active", 1),
-             "deposit": False, "auction": ("active", 1), "application": ("submitted", 1), "registration": "pending",
-             "registrations": 1, "job": "previewed", "worksheet": "专利估值"}
+             "deposit": False, "auction": ("active", 1), "bidders": 2, "part requests": 1,
+             "application": ("submitted", 1), "registration": "pending", "registrations": 1, "job": "previewed",
+             "worksheet": "专利估值"}
 WRITES = {
     "member_a": {"demand grant": "granted", "demand file": False, "registration": "cancelled", "job": "discarded"},
-    "broker": {"registration": "approved", "worksheet": "专利估值（修订）"},
+    # B (a verified enterprise) registers as an intending buyer, a bidder and for the roadshow
+    "member_b": {"listing": ("active", 2), "bidders": 3, "registrations": 2},
+    # so do the broker's agency, the operator's and the registrar's organisations, for the listing and the auction
+    "broker": {"registration": "approved", "worksheet": "专利估值（修订）", "listing": ("active", 2), "bidders": 3},
     # operators clear import jobs that are stuck (any uploader's, like resuming them)
     "operator": {"objection": ("dismissed", False), "deposit": True, "application": ("complete", 1),
-                 "job": "discarded"},
+                 "job": "discarded", "listing": ("active", 2), "bidders": 3},
     "registrar": {"objection": ("dismissed", False), "deposit": True, "application": ("complete", 1),
-                  "job": "discarded"},
+                  "job": "discarded", "listing": ("active", 2), "bidders": 3},
 }
 
 
@@ -312,3 +352,4 @@ def test_every_page_and_download_of_these_deals_is_never_cached(app, db, world, 
                 shown.append((template, response.headers.get("Cache-Control", "")))
     assert len(shown) >= 4
     assert [(template, cache) for template, cache in shown if "no-store" not in cache] == []
+
