@@ -106,11 +106,12 @@ BODIES = {"/cases/{case}/notes": {"body": "进展顺利"}, "/api/v1/cases/{case}
 
 def call(client, headers, method, template, objects, bad_id=None, bodies=None):
     """One cell: its status. `bad_id` replaces the path's last id; `bodies` are the form (JSON on /api/)
-    bodies of the POSTs by template."""
+    bodies of the POSTs by template, or functions returning them."""
     path = template.format(**objects)
     if bad_id is not None:
         path = template.rsplit("{", 1)[0].format(**objects) + bad_id + template.rsplit("}", 1)[1]
     body = (BODIES if bodies is None else bodies).get(template, {})
+    body = body() if callable(body) else body  # a fresh body for each call (a file is read once)
     kwargs = ({"json": body} if template.startswith("/api/") else {"data": body}) if method == "POST" else {}
     response = client.open(path, method=method, headers=headers, **kwargs)
     response.close()  # downloads are streamed files

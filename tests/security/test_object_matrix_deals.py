@@ -16,6 +16,7 @@ huge, negative or non-numeric id answer 404 for everyone.
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 import sqlalchemy as sa
@@ -36,7 +37,7 @@ from tt_platform.api import tokens
 from tt_platform.bulk.models import ImportJob, ImportStatus
 from tt_platform.challenges import services as challenges
 from tt_platform.challenges.models import Application
-from tt_platform.database import utcnow
+from tt_platform.database import CHINA, utcnow
 from tt_platform.pricing.models import Worksheet
 from tt_platform.roadshows import services as roadshows
 from tt_platform.roadshows.models import Registration, Roadshow
@@ -46,6 +47,7 @@ from tt_platform.trading.models import (
     Auction,
     AuctionRegistration,
     ConfidentialAttachment,
+    ConfidentialPart,
     NoticeObjection,
     PriceListing,
     PriceNotice,
@@ -128,6 +130,20 @@ MATRIX = {
     ("POST", "/imports/{job}/resume"):                                          (302, 302, 404, 404, 302, 302, 302),
     ("POST", "/challenges/applications/{appl}/submit"):                         (302, 403, 404, 404, 403, 403, 302),
     ("POST", "/challenges/{challenge}/review"):                                 (302, 403, 403, 403, 302, 302, 302),
+    ("POST", "/trading/notices/new/{result}"):                                  (302, 403, 403, 403, 403, 403, 302),
+    ("POST", "/trading/listings/new/{result}"):                                 (302, 403, 403, 403, 403, 403, 302),
+    ("POST", "/trading/auctions/new/{result}"):                                 (302, 403, 403, 403, 403, 403, 302),
+    ("POST", "/trading/confidential/result/{result}/edit"):                     (302, 403, 403, 403, 403, 403, 302),
+    ("POST", "/trading/confidential/{part}/attachments"):                       (302, 403, 403, 403, 403, 403, 302),
+    ("POST", "/trading/auctions/{auction}/contract"):                           (302, 403, 403, 403, 403, 403, 302),
+    ("POST", "/trading/auctions/{auction}/relist"):                             (302, 403, 403, 403, 403, 403, 302),
+    ("POST", "/trading/listings/{listing}/relist"):                             (302, 403, 403, 403, 403, 403, 302),
+    ("POST", "/challenges/applications/{appl}/edit"):                           (302, 403, 404, 404, 403, 403, 302),
+    ("POST", "/challenges/applications/{appl}/attachments"):                    (302, 403, 404, 404, 403, 403, 302),
+    ("POST", "/challenges/applications/{appl}/score"):                          (302, 403, 404, 404, 403, 403, 302),
+    ("POST", "/roadshows/{roadshow}/edit"):                                     (302, 403, 403, 422, 403, 403, 302),
+    ("POST", "/roadshows/{roadshow}/publish"):                                  (302, 403, 403, 302, 403, 403, 302),
+    ("POST", "/pricing/results/{result}/worksheets/new"):                       (302, 403, 403, 302, 403, 403, 302),
     ("POST", "/trading/confidential/grants/{grant}/approve"):                   (302, 404, 404, 404, 403, 403, 302),
     ("POST", "/trading/confidential/grants/{demand_grant}/approve"):            (302, 302, 404, 404, 403, 403, 302),
     ("POST", "/trading/confidential/attachments/{demand_file}/delete"):         (302, 302, 404, 404, 403, 403, 302),
@@ -246,6 +262,19 @@ BODIES = {
     "/roadshows/{roadshow}/registrations/{registration}": {"decision": "approve"},
     "/api/v1/roadshows/{roadshow}/registrations": {"attendees": 2},
     "/pricing/worksheets/{worksheet}": {**WORKSHEET, "title": "专利估值（修订）"},
+    "/pricing/results/{result}/worksheets/new": {**WORKSHEET, "title": "第二份估值"},
+    "/trading/confidential/result/{result}/edit": {"detail": "篡改后的内容", "access_mode": "click", "nda_text": NDA},
+    "/roadshows/{roadshow}/publish": {"published": "1"},
+    "/trading/confidential/{part}/attachments": lambda: {"file": (io.BytesIO(b"%PDF-1.4 x"), "x.pdf")},
+    "/challenges/applications/{appl}/attachments": lambda: {"file": (io.BytesIO(b"%PDF-1.4 x"), "x.pdf")},
+    "/trading/listings/{listing}/relist": {"price_wan": "50", "working_days": "10"},
+    "/trading/auctions/{auction}/relist": lambda: {
+        "start_price_wan": "100", "increment_wan": "1", "deposit_wan": "0", "subtype_code": "TRF-01",
+        "payment_mode": "lump_sum", "extension_minutes": "5", "contact": "李老师 010-66668888",
+        **{name: (dt.datetime.now(CHINA) + dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+           for name, days in (("starts_at", 1), ("ends_at", 2))}},
+    "/trading/notices/new/{result}": {"buyer_credit_code": "91330100MA27XXXX0X", "price_wan": "100",
+                                      "subtype_code": "TRF-01", "notice_days": "15", "contact": "王老师 0571-88880000"},
 }
 
 
@@ -274,6 +303,10 @@ def left_behind(db, objects) -> dict:
         "registrations": len(get(Roadshow, objects["roadshow"]).registrations),
         "job": get(ImportJob, objects["job"]).status.value,
         "worksheet": get(Worksheet, objects["worksheet"]).title,
+        "worksheets": db.session.scalar(sa.select(sa.func.count()).select_from(Worksheet)),
+        "part": get(ConfidentialPart, objects["part"]).detail,
+        "deals of the result": db.session.scalar(sa.select(sa.func.count()).select_from(PriceNotice)
+                                                 .where(PriceNotice.achievement_id == objects["result"])),
     }
 
 
@@ -285,13 +318,14 @@ UNTOUCHED = {"demand grant": "requested", "result grant": "requested", "demand f
              "objection": ("open", False), "objections": 1, "notice": "active", "listing": ("active", 1),
              "deposit": False, "auction": ("active", 1), "bidders": 2, "part requests": 1,
              "application": ("submitted", 1), "registration": "pending", "registrations": 1, "job": "previewed",
-             "worksheet": "专利估值"}
+             "worksheet": "专利估值", "worksheets": 1, "part": "烧结温度曲线", "deals of the result": 0}
 WRITES = {
     "member_a": {"demand grant": "granted", "demand file": False, "registration": "cancelled", "job": "discarded"},
     # B (a verified enterprise) registers as an intending buyer, a bidder and for the roadshow
     "member_b": {"listing": ("active", 2), "bidders": 3, "registrations": 2},
     # so do the broker's agency, the operator's and the registrar's organisations, for the listing and the auction
-    "broker": {"registration": "approved", "worksheet": "专利估值（修订）", "listing": ("active", 2), "bidders": 3},
+    "broker": {"registration": "approved", "worksheet": "专利估值（修订）", "worksheets": 2, "listing": ("active", 2),
+               "bidders": 3},
     # operators clear import jobs that are stuck (any uploader's, like resuming them)
     "operator": {"objection": ("dismissed", False), "deposit": True, "application": ("complete", 1),
                  "job": "discarded", "listing": ("active", 2), "bidders": 3},
@@ -352,4 +386,5 @@ def test_every_page_and_download_of_these_deals_is_never_cached(app, db, world, 
                 shown.append((template, response.headers.get("Cache-Control", "")))
     assert len(shown) >= 4
     assert [(template, cache) for template, cache in shown if "no-store" not in cache] == []
+
 
