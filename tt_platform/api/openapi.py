@@ -210,8 +210,8 @@ def document(server: str) -> dict:
                         status="201", tag="contracts")},
         "/contracts/{contract_id}": {
             "get": _op("One contract", _json(contract), params=[_id("contract_id")], tag="contracts"),
-            "put": _op("Change a draft or returned contract", _json(contract), body=_ref("ContractInput"),
-                       params=[_id("contract_id")], tag="contracts")},
+            "put": _op("Change a draft or returned contract (409: submitted or decided since)", _json(contract),
+                       body=_ref("ContractInput"), params=[_id("contract_id")], tag="contracts", conflict=True)},
         "/contracts/{contract_id}/submit": {"post": _op("Submit for registration", _json(contract), conflict=True,
                                                         params=[_id("contract_id")], tag="registration")},
         "/contracts/{contract_id}/decision": {"post": _op(

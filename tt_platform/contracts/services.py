@@ -229,8 +229,11 @@ def create(user: User, data: ContractData) -> Contract:
 
 
 def update(user: User, contract: Contract, data: ContractData) -> list[str]:
-    if not can_edit(user, contract):
+    if not is_recording_side(user, contract):
         raise NotAllowed(_("This contract cannot be changed now."))
+    if not can_edit(user, contract):  # theirs, but submitted or decided since: its state refuses the change
+        raise ContractConflict(_("This contract is %(status)s: that step is not possible now.",
+                                 status=contract.status.label))
     check(data)
     changed = _apply(contract, data)
     if changed:

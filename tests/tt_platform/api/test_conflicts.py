@@ -45,6 +45,14 @@ def test_a_contract_decided_already_is_409(people, client):
     again = client.post(f"/api/v1/contracts/{cid}/submit", headers=headers["broker"])
     assert answer(again) == (409, 409)
     assert "不能" in again.get_json()["error"] or "not possible" in again.get_json()["error"]
+    # a change to a submitted contract: its author is told its state (409), a party who never could 403
+    change = client.put(f"/api/v1/contracts/{cid}", json=contract_body(university, enterprise),
+                        headers=headers["broker"])
+    assert answer(change) == (409, 409) and "待认定登记" in change.get_json()["error"]
+    buyer_side = bearer_for(make_user(enterprise))
+    db.session.commit()
+    assert answer(client.put(f"/api/v1/contracts/{cid}", json=contract_body(university, enterprise),
+                             headers=buyer_side)) == (403, 403)
     decide = f"/api/v1/contracts/{cid}/decision"
     assert answer(client.post(decide, json={"decision": "maybe"}, headers=headers["registrar"])) == (400, 400)
     assert client.post(decide, json={"decision": "register"}, headers=headers["registrar"]).status_code == 200
@@ -115,7 +123,8 @@ def test_the_openapi_document_names_the_409s(client):
     conflicts = {(path, method) for path, ops in spec["paths"].items() for method, op in ops.items()
                  if "409" in op["responses"]}
     assert conflicts == {
-        ("/cases/{case_id}/stage", "post"), ("/contracts/{contract_id}/submit", "post"),
+        ("/cases/{case_id}/stage", "post"), ("/contracts/{contract_id}", "put"),
+        ("/contracts/{contract_id}/submit", "post"),
         ("/contracts/{contract_id}/decision", "post"), ("/contracts/{contract_id}/cancel", "post"),
         ("/roadshows/{roadshow_id}/registrations", "post"), ("/notices/{notice_id}/objections", "post"),
         ("/listings/{listing_id}/interest", "post"), ("/auctions/{auction_id}/bids", "post")}

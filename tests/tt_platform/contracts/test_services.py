@@ -93,7 +93,7 @@ def test_a_contract_cannot_be_registered_twice_or_edited_after(parties):
     services.register(parties["registrar"], c)
     with pytest.raises(services.ContractError):
         services.register(parties["registrar"], c)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(services.ContractConflict):  # the seller's, but registered: its state refuses the change
         services.update(parties["seller_user"], c, contract_data(parties["seller"], parties["buyer"]))
 
 
