@@ -164,6 +164,13 @@ def pseudonym(registration: AuctionRegistration) -> str:
     return _("Bidder %(n)d", n=registration.number)
 
 
+def _pseudonyms(registrations) -> dict[int, str]:
+    """Each registration's pseudonym by its id, the translated pattern looked up once (as `pseudonym` does it:
+    gettext without variables gives the pattern itself)."""
+    pattern = _("Bidder %(n)d")
+    return {r.id: pattern % {"n": r.number} for r in registrations}
+
+
 def board(current: bool) -> list[Auction]:
     """Running and upcoming auctions (ending soonest first), or the past ones."""
     now = utcnow()
@@ -189,13 +196,23 @@ def history(auction: Auction, viewer) -> list[dict]:
     registrations = auction.registrations
     mine = registration_of(viewer, auction)
     mine_id = mine.id if mine is not None else None
-    bidders = {r.id: pseudonym(r) for r in registrations}
+    bidders = _pseudonyms(registrations)
     names = ({r.id: r.organisation.name for r in registrations} if can_see_names(viewer, auction)
              else dict.fromkeys(bidders))
+    if "bids" in sa.inspect(auction).dict:
+        bids = list(reversed(auction.bids))
+    else:  # the columns shown, as rows: no Bid objects to build for a history only read
+        bids = db.session.execute(_history_query(), {"auction_id": auction.id}).all()
     return [{"sequence": b.sequence, "bidder": bidders[b.registration_id], "amount_fen": b.amount_fen,
              "placed_at": b.placed_at, "extended": b.ends_after != b.ends_before,
              "mine": b.registration_id == mine_id, "organisation": names[b.registration_id]}
-            for b in reversed(auction.bids)]
+            for b in bids]
+
+
+@functools.cache
+def _history_query() -> sa.Select:
+    return (sa.select(Bid.sequence, Bid.registration_id, Bid.amount_fen, Bid.placed_at, Bid.ends_before,
+                      Bid.ends_after).where(Bid.auction_id == sa.bindparam("auction_id")).order_by(Bid.sequence.desc()))
 
 
 def state(auction: Auction, viewer, now: dt.datetime | None = None) -> dict:
@@ -204,7 +221,7 @@ def state(auction: Auction, viewer, now: dt.datetime | None = None) -> dict:
     _ = auction.registrations  # loaded once for the viewer's own and each bid's bidder
     registration = registration_of(viewer, auction)
     current_phase = phase(auction, now)
-    leader_id = auction.bids[-1].registration_id if auction.bids else None
+    bids = history(auction, viewer)
     reserve_met = auction.current_price_fen is not None and auction.current_price_fen >= auction.effective_reserve_fen
     return {
         "id": auction.id, "version": auction.version, "phase": current_phase,
@@ -216,8 +233,8 @@ def state(auction: Auction, viewer, now: dt.datetime | None = None) -> dict:
         "extension_minutes": auction.extension_minutes, "server_now": now.isoformat(),
         "you": None if registration is None else {
             "bidder": pseudonym(registration), "deposit_confirmed": registration.deposit_confirmed_at is not None,
-            "leading": leader_id == registration.id},
-        "bids": [{**b, "placed_at": b["placed_at"].isoformat()} for b in history(auction, viewer)],
+            "leading": bool(bids) and bids[0]["mine"]},  # the newest bid is the viewer's organisation's
+        "bids": [{**b, "placed_at": b["placed_at"].isoformat()} for b in bids],
     }
 
 
