@@ -1,7 +1,7 @@
 """Caches of rendered pages and fragments, in each worker process (issue 21's load targets).
 
 Why in-process: there is no shared cache server in this deployment (no Redis, no memcached), the pages
-cached are cheap to hold (a list page is ~40 KB) and each of the few workers fills its own copy in
+cached are cheap to hold (a list page is ~25 KB) and each of the few workers fills its own copy in
 seconds. Each cache is a least-recently-used map bounded both by entries and by bytes, with a time
 limit on every entry: correctness never depends on it, because every key carries a *generation* that
 changes whenever what the page shows can change (the search index's commit, the related-term table's
