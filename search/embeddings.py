@@ -12,6 +12,7 @@ import json
 import os
 import threading
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -129,6 +130,17 @@ def single_threaded_blas() -> None:
         _blas_limited = True
 
 
+@contextmanager
+def _replacing(path: Path):
+    """A sibling path to write; renamed over `path` when the block ends without an error."""
+    aside = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield aside
+        os.replace(aside, path)
+    finally:
+        aside.unlink(missing_ok=True)
+
+
 class VectorStore:
     """Vectors by document id (one matrix per kind, float16 on disk), plus the text-hash cache."""
 
@@ -143,6 +155,10 @@ class VectorStore:
         self.cache: dict[str, np.ndarray] = {}
         self._pos: dict[str, tuple[str, int]] = {}
         self.ann: dict[str, object] = {}
+        #: the files as this instance last read or wrote them (see `changed_on_disk`); taken before reading,
+        #: so that files replaced while they were read count as changed
+        self.loaded_stamp = self._stamp()
+        self.changes = 0  #: vectors put or removed by this instance (a cache key: what it holds has changed)
         self._load()
         self._reindex()
 
@@ -153,6 +169,19 @@ class VectorStore:
     def _file(self, name: str) -> Path:
         return self.path / f"{self.model}-{name}"
 
+    def _stamp(self) -> tuple[int, int, int] | None:
+        """The metadata file as `stat` sees it (written last, by a rename, on every save)."""
+        try:
+            found = self._file("meta.json").stat()
+        except OSError:
+            return None
+        return found.st_mtime_ns, found.st_ino, found.st_size
+
+    def changed_on_disk(self) -> bool:
+        """Whether another process (the index drain, `flask search embed`) saved the store since this
+        instance read or wrote it: a web worker then opens it again to see the new vectors."""
+        return self._stamp() != self.loaded_stamp
+
     def _load(self) -> None:
         meta = self._file("meta.json")
         if not meta.exists():
@@ -162,6 +191,9 @@ class VectorStore:
         self.ids = data["ids"]
         for kind in self.ids:
             self.matrix[kind] = np.load(self._file(f"{kind}.npy")).astype(np.float32)
+            if len(self.matrix[kind]) != len(self.ids[kind]):  # read while another process was saving
+                raise ValueError(f"vector store {self.path}: {kind} has {len(self.matrix[kind])} vectors for "
+                                 f"{len(self.ids[kind])} ids")
         for kind in self.ids:
             ann_file = self._file(f"{kind}.usearch")
             if ann_file.exists():
@@ -178,19 +210,27 @@ class VectorStore:
             self.cache = dict(zip(keys, vectors, strict=True))
 
     def save(self) -> None:
+        """Write the store. Each file is written aside and renamed into place, the metadata last, so a
+        process opening the store meanwhile reads whole files (and `_load` refuses a matrix that does
+        not fit the ids it read)."""
         with self._lock:
             self.path.mkdir(parents=True, exist_ok=True)
             for kind, matrix in self.matrix.items():
-                np.save(self._file(f"{kind}.npy"), matrix.astype(np.float16))
+                with _replacing(self._file(f"{kind}.npy")) as aside, aside.open("wb") as out:
+                    np.save(out, matrix.astype(np.float16))
                 ann_file = self._file(f"{kind}.usearch")
                 if kind in self.ann:
-                    self.ann[kind].save(str(ann_file))
+                    with _replacing(ann_file) as aside:
+                        self.ann[kind].save(str(aside))
                 elif ann_file.exists():
                     ann_file.unlink()
-            self.save_cache(self._file("cache.npz"))
-            self._file("meta.json").write_text(json.dumps({"hashes": self.hashes, "ids": self.ids}))
+            with _replacing(self._file("cache.npz")) as aside, aside.open("wb") as out:
+                self.save_cache(out)
+            with _replacing(self._file("meta.json")) as aside:
+                aside.write_text(json.dumps({"hashes": self.hashes, "ids": self.ids}))
+            self.loaded_stamp = self._stamp()  # its own save is no change for this instance
 
-    def save_cache(self, path: Path) -> None:
+    def save_cache(self, path) -> None:
         keys = sorted(self.cache)
         vectors = np.vstack([self.cache[k] for k in keys]) if keys else np.zeros((0, self.dims), np.float32)
         np.savez_compressed(path, keys=np.array(keys), vectors=vectors.astype(np.float16))
@@ -247,6 +287,7 @@ class VectorStore:
             for doc in listings:
                 self._set(doc.kind, doc.doc_id, self.cache[text_hash(passage_text(doc))])
                 self.hashes[doc.doc_id] = text_hash(passage_text(doc))
+            self.changes += 1
         return len(todo)
 
     def _set(self, kind: str, doc_id: str, vector: np.ndarray) -> None:
@@ -278,6 +319,7 @@ class VectorStore:
                 self.ids[kind] = [self.ids[kind][i] for i in keep]
                 self.matrix[kind] = self.matrix[kind][keep]
             self._reindex()
+            self.changes += 1
 
     def has(self, doc_id: str) -> bool:
         """Whether the listing has a vector (a dict look-up; no array is touched)."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,21 +102,42 @@ class Vectors:
     embedder: object | None
 
 
+#: how often (seconds) a process looks whether another one saved the vector store (one `stat`)
+VECTOR_RELOAD_CHECK_SECONDS = 1.0
+
+
 def get_vectors() -> Vectors | None:
-    """The vector store and embedder of the dense channel, or None when it is off."""
+    """The vector store and embedder of the dense channel, or None when it is off.
+
+    With several processes (web workers, and the `flask search drain --loop` process that embeds new
+    listings), each holds the store in memory: a worker opens it again when another process saved it,
+    looked at once a second at most, so a listing embedded by the drain is matched by its vector there
+    too, not only after a restart."""
     ext = current_app.extensions
     if "tt_vectors" not in ext:
         # Imported on first use: the ONNX runtime costs start-up time that pages without matching don't need.
         from search import embeddings
 
         embedder = embeddings.load_embedder(current_app.config["SEARCH_EMBEDDINGS"])
-        if embedder is None:
-            ext["tt_vectors"] = None
-        else:
-            store = embeddings.VectorStore(current_app.config["SEARCH_VECTOR_DIR"], embedder.dims, embedder.name)
-            store.seed_cache(SHIPPED_VECTORS / f"vectors-{embedder.name}.npz")
-            ext["tt_vectors"] = Vectors(store, embedder)
-    return ext["tt_vectors"]
+        ext["tt_vectors"] = None if embedder is None else Vectors(_open_store(embedder), embedder)
+        ext["tt_vectors_checked"] = time.monotonic()
+    vectors = ext["tt_vectors"]
+    if vectors is not None and time.monotonic() - ext.get("tt_vectors_checked", 0.0) >= VECTOR_RELOAD_CHECK_SECONDS:
+        ext["tt_vectors_checked"] = time.monotonic()
+        if vectors.store.changed_on_disk():
+            try:
+                vectors = ext["tt_vectors"] = Vectors(_open_store(vectors.embedder), vectors.embedder)
+            except (OSError, ValueError) as exc:  # caught mid-save: keep the vectors held, look again later
+                log.warning("vector store not reopened (%s); keeping the vectors held", exc)
+    return vectors
+
+
+def _open_store(embedder):
+    from search import embeddings
+
+    store = embeddings.VectorStore(current_app.config["SEARCH_VECTOR_DIR"], embedder.dims, embedder.name)
+    store.seed_cache(SHIPPED_VECTORS / f"vectors-{embedder.name}.npz")
+    return store
 
 
 def _elasticsearch(cfg):
@@ -133,7 +155,13 @@ def _elasticsearch(cfg):
         dims=vectors.embedder.dims if vectors else None,
     )
     return ElasticsearchBackend(client, settings, synonyms=analysis.default_synonyms(),
-                                vector_of=vectors.store.vector if vectors else None)
+                                vector_of=_held_vector if vectors else None)
+
+
+def _held_vector(doc_id: str):
+    """A listing's vector from the store this process holds now (reopened when another process saved it)."""
+    vectors = get_vectors()
+    return vectors.store.vector(doc_id) if vectors is not None else None
 
 
 def reset_backend() -> None:

@@ -115,13 +115,15 @@ def matches_for(listing, *, same_side: bool = False, limit: int = 10) -> list[Ma
 def ranking_key(listing, model: learned.Active | None) -> tuple | None:
     """What a stored listing's ranking depends on, as a value that changes with it: the listing (its id
     and last change), the index's commit and the term table's version (listings.search.generation), the
-    learned model's version and the vectors held. None when the engine cannot say (no caching)."""
+    learned model's version and the vectors held (the files the store was read from, and what this process
+    changed in it since).
+    None when the engine cannot say (no caching)."""
     generation = listing_search.generation()
     if generation is None:
         return None
     vectors = get_vectors()
     return (listing.entity_type, listing.id, listing.updated_at, generation, model.version if model else None,
-            len(vectors.store) if vectors is not None else 0)
+            (vectors.store.loaded_stamp, vectors.store.changes) if vectors is not None else None)
 
 
 def match_page(listing, *, limit: int = 20, similar_limit: int = 6) -> MatchPage:
