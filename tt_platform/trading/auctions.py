@@ -501,6 +501,9 @@ def confirm_deposit(user, auction: Auction, registration_id: int, reference: str
         raise TradingError(_("This auction is over."))
     if registration.deposit_confirmed_at is not None:
         raise TradingError(_("This deposit was confirmed already."))
+    if any(m.organisation_id == registration.organisation_id for m in user.memberships):
+        # separation of duties: whoever records that money arrived is not the one who paid it
+        raise NotAllowed(_("Another operator confirms the deposit of your own organisation."))
     storable(reference)
     reference = (reference or "").strip()
     if not 1 <= len(reference) <= 100:

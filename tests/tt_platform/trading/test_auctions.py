@@ -607,3 +607,16 @@ def test_the_navigation_leads_to_the_three_trading_boards(client, db):
     for board in ("/trading/notices/", "/trading/listings/", "/trading/auctions/"):
         assert f'href="{board}"' in page
     assert "拍卖/竞价" in client.get("/trading/auctions/").get_data(as_text=True)
+
+
+def test_an_operator_does_not_confirm_the_deposit_of_its_own_organisation(market):
+    """Separation of duties: an operator's organisation may bid, but another operator records its deposit."""
+    auction = _auction(market)
+    own = make_user(market["operator"].organisation, name="运营单位同事")
+    registration = auctions.register(own, auction)
+    with pytest.raises(NotAllowed, match="另一位运营人员"):
+        auctions.confirm_deposit(market["operator"], auction, registration.id, "BANK-0001")
+    assert registration.deposit_confirmed_at is None
+    colleague = make_operator()  # of another operating organisation
+    auctions.confirm_deposit(colleague, auction, registration.id, "BANK-0001")
+    assert registration.deposit_confirmed_by_id == colleague.id
