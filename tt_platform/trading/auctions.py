@@ -200,19 +200,21 @@ def history(auction: Auction, viewer) -> list[dict]:
     names = ({r.id: r.organisation.name for r in registrations} if can_see_names(viewer, auction)
              else dict.fromkeys(bidders))
     if "bids" in sa.inspect(auction).dict:
-        bids = list(reversed(auction.bids))
-    else:  # the columns shown, as rows: no Bid objects to build for a history only read
-        bids = db.session.execute(_history_query(), {"auction_id": auction.id}).all()
-    return [{"sequence": b.sequence, "bidder": bidders[b.registration_id], "amount_fen": b.amount_fen,
-             "placed_at": b.placed_at, "extended": b.ends_after != b.ends_before,
-             "mine": b.registration_id == mine_id, "organisation": names[b.registration_id]}
-            for b in bids]
+        rows = [(b.sequence, b.registration_id, b.amount_fen, b.placed_at, b.ends_after != b.ends_before)
+                for b in reversed(auction.bids)]
+    else:  # the columns shown, as rows (whether the bid moved the end compared in SQL): no Bid objects to build
+        rows = db.session.execute(_history_query(), {"auction_id": auction.id}).all()
+    return [{"sequence": sequence, "bidder": bidders[registration_id], "amount_fen": amount_fen,
+             "placed_at": placed_at, "extended": bool(extended), "mine": registration_id == mine_id,
+             "organisation": names[registration_id]}
+            for sequence, registration_id, amount_fen, placed_at, extended in rows]
 
 
 @functools.cache
 def _history_query() -> sa.Select:
-    return (sa.select(Bid.sequence, Bid.registration_id, Bid.amount_fen, Bid.placed_at, Bid.ends_before,
-                      Bid.ends_after).where(Bid.auction_id == sa.bindparam("auction_id")).order_by(Bid.sequence.desc()))
+    return (sa.select(Bid.sequence, Bid.registration_id, Bid.amount_fen, Bid.placed_at,
+                      (Bid.ends_after != Bid.ends_before).label("extended"))
+            .where(Bid.auction_id == sa.bindparam("auction_id")).order_by(Bid.sequence.desc()))
 
 
 def state(auction: Auction, viewer, now: dt.datetime | None = None) -> dict:

@@ -226,3 +226,21 @@ def test_a_bid_whose_insert_breaks_a_unique_guard_leaves_nothing_half_written(li
                                 .where(auctions.Auction.id == auction.id)).one()
     assert tuple(stored) == before
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 1
+
+
+def test_the_history_read_as_rows_is_the_history_of_the_bid_objects(live, db):
+    """The full read takes the history as rows (the end's move compared in SQL); the page, with the bids
+    loaded, from the objects: the same list either way, a bid in the anti-sniping window marked extended."""
+    auction, (first, second, _third) = live["auction"], live["bidders"]
+    auctions.place_bid(first, auction, 50_000_000)
+    auction.ends_at = utcnow() + dt.timedelta(minutes=2)  # inside the 5-minute window: the next bid moves the end
+    db.session.commit()
+    auctions.place_bid(second, auction, 51_000_000)
+    db.session.commit()
+    db.session.expire_all()
+    as_rows = auctions.history(auctions.get_auction(auction.id), second)
+    loaded = auctions.get_auction(auction.id)
+    assert len(loaded.bids) == 2
+    assert auctions.history(loaded, second) == as_rows
+    assert [(b["sequence"], b["extended"], b["mine"], b["bidder"]) for b in as_rows] == [
+        (2, True, True, "竞买人2"), (1, False, False, "竞买人1")]
