@@ -20,6 +20,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from search import analysis
+from search.backends.base import file_stamp
 from search.documents import Listing, MatchQuery
 
 PASSAGE_CHARS = 160
@@ -170,12 +171,7 @@ class VectorStore:
         return self.path / f"{self.model}-{name}"
 
     def _stamp(self) -> tuple[int, int, int] | None:
-        """The metadata file as `stat` sees it (written last, by a rename, on every save)."""
-        try:
-            found = self._file("meta.json").stat()
-        except OSError:
-            return None
-        return found.st_mtime_ns, found.st_ino, found.st_size
+        return file_stamp(self._file("meta.json"))  # written last, renamed into place, on every save
 
     def changed_on_disk(self) -> bool:
         """Whether another process (the index drain, `flask search embed`) saved the store since this

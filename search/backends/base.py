@@ -8,7 +8,21 @@ from typing import TYPE_CHECKING, Protocol
 from search.documents import Filters, Listing
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from search.analysis import SynonymTable
+
+
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """A file as stat() sees it (time, inode, size), None when it is absent: the way a process sees that
+    another one replaced a file it holds in memory. Files written aside and renamed into place (tantivy's
+    meta file, the vector store's) get a new inode at every write, so even two writes within one tick of
+    the file system's clock differ."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    return found.st_mtime_ns, found.st_ino, found.st_size
 
 
 class BackendUnavailable(Exception):

@@ -10,7 +10,7 @@ from pathlib import Path
 import tantivy
 
 from search.analysis import SynonymTable, single_character_pattern
-from search.backends.base import BackendUnavailable, Concept, ResultPage, SearchHit, TextQuery
+from search.backends.base import BackendUnavailable, Concept, ResultPage, SearchHit, TextQuery, file_stamp
 from search.backends.embedded.schema import CHANNEL_FIELDS, KIND_CODES, KIND_FACTOR, doc_id_of, doc_number
 from search.documents import Filters, Listing, listing_from_json
 
@@ -53,15 +53,10 @@ class IndexQueries:
             raise BackendUnavailable(f"the search index needs a rebuild ({reason})")
 
     def generation(self) -> tuple | None:
-        """The index's meta file as stat() sees it: tantivy replaces it (a new file renamed over the old)
-        at every commit, so its inode, size or time changes even for two commits within one tick of the
-        file system's clock. The reader reloads on the same value (_searcher), so a read that follows
-        this call sees a generation at least as new."""
-        try:
-            st = (self.path / "meta.json").stat()
-        except FileNotFoundError:
-            return None
-        return (st.st_mtime_ns, st.st_ino, st.st_size)
+        """The index's meta file's stamp (tantivy renames a new one into place at every commit). The
+        reader reloads on the same value (_searcher), so a read that follows this call sees a generation
+        at least as new."""
+        return file_stamp(self.path / "meta.json")
 
     def _searcher(self):
         # Another process (a `flask search drain` worker, another web worker) may have committed:
